@@ -1,0 +1,81 @@
+#include "commands.hpp"
+
+#include <cstdio>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "logging.hpp"
+#include "roles.hpp"
+#include "routing/workers.hpp"
+#include "transport/tcp_transport.hpp"
+
+namespace portico::agent {
+namespace {
+
+constexpr auto kReplyTimeout = std::chrono::seconds(5);
+
+asio::awaitable<void> send_and_print(Router& router, TcpTransport& tcp, Inbox& inbox, Route route, Address app,
+                                     std::string text, int count, int& replies) {
+  for (int i = 0; i < count; ++i) {
+    // Built outside the co_await: GCC 12 rejects an initializer list inside a co_await expression.
+    Message request{route, Route(1, app), Bytes(text.begin(), text.end())};
+    co_await router.send(std::move(request));
+    auto reply = co_await inbox.receive(kReplyTimeout);
+    if (!reply) {
+      std::fprintf(stderr, "portico: send: no reply within %llds\n", static_cast<long long>(kReplyTimeout.count()));
+      break;
+    }
+    std::printf("reply \"%s\" via %s\n", std::string(as_chars(reply->payload)).c_str(),
+                to_string(reply->return_route).c_str());
+    ++replies;
+  }
+  tcp.stop();
+}
+
+}  // namespace
+
+int run_from_environment() {
+  auto loaded = load_config(process_environment());
+  if (auto* error = std::get_if<ConfigError>(&loaded)) {
+    std::fprintf(stderr, "portico: %s\n", error->message.c_str());
+    return error->exit_code;
+  }
+  const Config& config = std::get<Config>(loaded);
+  setup_logging(config.log_level);
+  for (const std::string& warning : config.warnings) spdlog::warn("{}", warning);
+  switch (config.role) {
+    case Role::hub: return run_hub(config);
+    case Role::inlet: return run_inlet(config);
+    case Role::outlet: return run_outlet(config);
+  }
+  return exit_code::kUsage;
+}
+
+int run_send(const std::string& route_text, const std::string& text, int count) {
+  setup_logging(LogLevel::warn);
+  auto route = parse_route(route_text);
+  if (!route) {
+    std::fprintf(stderr, "portico: send: '%s' is not a route (example: 1#127.0.0.1:4000,echo)\n",
+                 route_text.c_str());
+    return exit_code::kUsage;
+  }
+  asio::io_context io;
+  Router router;
+  TcpTransport tcp(io.get_executor(), router);
+  router.register_transport(transport_type::kTcp, tcp);
+  const Address app = Address::local("app");
+  auto inbox = std::make_shared<Inbox>(io.get_executor(), 16);
+  router.register_worker(app, inbox);
+
+  int replies = 0;
+  asio::co_spawn(io, send_and_print(router, tcp, *inbox, *route, app, text, count, replies), asio::detached);
+  io.run();
+  return replies == count ? 0 : 1;
+}
+
+}  // namespace portico::agent

@@ -1,0 +1,104 @@
+#include "config.hpp"
+
+#include "relay/relay_messages.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace portico::agent {
+namespace {
+
+ConfigError error(std::string variable, std::string_view problem, std::string_view example, int code) {
+  std::string message =
+      variable + ": " + std::string(problem) + " (example: " + variable + "=" + std::string(example) + ")";
+  return ConfigError{std::move(variable), std::move(message), code};
+}
+
+// A set variable must hold host:port; empty counts as set (and wrong), so a typo in a fleet variable is loud.
+std::variant<HostPort, ConfigError> host_port(const Environment& env, const char* variable,
+                                              std::string_view example, int code) {
+  auto value = env(variable);
+  if (!value) return error(variable, "is not set", example, code);
+  auto parsed = HostPort::parse(*value);
+  if (!parsed) return error(variable, "'" + *value + "' is not host:port with a port 1-65535", example, code);
+  return *parsed;
+}
+
+}  // namespace
+
+Environment process_environment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+std::variant<Config, ConfigError> load_config(const Environment& env) {
+  Config config;
+  if (auto level = env("OCKAM_LOG")) {
+    if (*level == "debug") config.log_level = LogLevel::debug;
+    else if (*level == "info") config.log_level = LogLevel::info;
+    else if (*level == "warn") config.log_level = LogLevel::warn;
+    else if (*level == "error") config.log_level = LogLevel::error;
+    else return error("OCKAM_LOG", "'" + *level + "' is not one of debug, info, warn, error", "info", exit_code::kLog);
+  }
+  config.device_uuid = env("BALENA_DEVICE_UUID");
+  if (auto data = env("OCKAM_DATA")) {
+    if (data->empty() || data->front() != '/') {
+      return error("OCKAM_DATA", "'" + *data + "' is not an absolute directory path", "/data/portico",
+                   exit_code::kData);
+    }
+    config.data_dir = *data;
+  }
+
+  const bool inlet = env("OCKAM_IN").has_value();
+  const bool outlet = env("OCKAM_OUT").has_value();
+  if (!inlet && !outlet) {
+    if (!env("OCKAM_LISTEN")) {
+      return ConfigError{"OCKAM_IN", "OCKAM_IN, OCKAM_OUT or OCKAM_LISTEN: none is set, so there is nothing to do "
+                                     "(example: OCKAM_OUT=127.0.0.1:5432 OCKAM_HUB=hub.example.com:4000)",
+                         exit_code::kRole};
+    }
+    config.role = Role::hub;
+    auto listen = host_port(env, "OCKAM_LISTEN", "0.0.0.0:4000", exit_code::kListen);
+    if (auto* e = std::get_if<ConfigError>(&listen)) return *e;
+    config.listen = std::get<HostPort>(listen);
+    return config;
+  }
+
+  auto hub = host_port(env, "OCKAM_HUB", "hub.example.com:4000", exit_code::kHub);
+  if (auto* e = std::get_if<ConfigError>(&hub)) return *e;
+  config.hub = std::get<HostPort>(hub);
+
+  if (inlet) {
+    if (outlet) config.warnings.push_back("both OCKAM_IN and OCKAM_OUT are set: running as an inlet, OCKAM_OUT is ignored");
+    config.role = Role::inlet;
+    auto in = host_port(env, "OCKAM_IN", "127.0.0.1:15432", exit_code::kIn);
+    if (auto* e = std::get_if<ConfigError>(&in)) return *e;
+    config.inlet_listen = std::get<HostPort>(in);
+    auto forward = env("OCKAM_FORWARD");
+    if (!forward) return error("OCKAM_FORWARD", "is required in inlet mode: the outlet's relay name", "my-device", exit_code::kForward);
+    if (!relay::valid_relay_name(*forward)) {
+      return error("OCKAM_FORWARD", "'" + *forward + "' is not a relay name (1-64 of A-Z a-z 0-9 . _ -)", "my-device",
+                   exit_code::kForward);
+    }
+    config.forward = *forward;
+    return config;
+  }
+
+  config.role = Role::outlet;
+  auto out = host_port(env, "OCKAM_OUT", "127.0.0.1:5432", exit_code::kOut);
+  if (auto* e = std::get_if<ConfigError>(&out)) return *e;
+  config.outlet_target = std::get<HostPort>(out);
+  if (auto relay = env("OCKAM_RELAY")) {
+    if (!relay::valid_relay_name(*relay)) {
+      return error("OCKAM_RELAY", "'" + *relay + "' is not a relay name (1-64 of A-Z a-z 0-9 . _ -)", "my-device",
+                   exit_code::kRelay);
+    }
+    config.relay = *relay;
+  }
+  return config;
+}
+
+}  // namespace portico::agent

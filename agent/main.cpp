@@ -1,0 +1,37 @@
+// portico: the agent binary. Configuration and wiring only; everything it runs lives in core/.
+//
+//   portico                       run the role the environment chooses (see README.md)
+//   portico send ROUTE TEXT [N]   send TEXT along ROUTE N times and print each reply
+//   portico version
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "";
+  if (command == "version" || command == "--version") {
+    std::printf("portico %s\n", PORTICO_VERSION);
+    return 0;
+  }
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::printf("usage: portico                       run the role set by OCKAM_* variables\n"
+                "       portico send ROUTE TEXT [N]   send TEXT along ROUTE (e.g. 1#127.0.0.1:4000,echo)\n"
+                "       portico version\n");
+    return 0;
+  }
+  if (command == "send") {
+    if (argc < 4 || argc > 5) {
+      std::fprintf(stderr, "usage: portico send ROUTE TEXT [COUNT]\n");
+      return portico::agent::exit_code::kUsage;
+    }
+    return portico::agent::run_send(argv[2], argv[3], argc == 5 ? std::atoi(argv[4]) : 1);
+  }
+  if (!command.empty()) {
+    std::fprintf(stderr, "portico: unknown command '%s' (try: portico help)\n", command.c_str());
+    return portico::agent::exit_code::kUsage;
+  }
+  return portico::agent::run_from_environment();
+}

@@ -1,0 +1,71 @@
+#include "node_state.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "relay/relay_messages.hpp"
+
+namespace portico::agent {
+namespace {
+
+std::error_code last_error() { return {errno, std::generic_category()}; }
+
+std::error_code write_file_atomically(const std::filesystem::path& path, const std::string& content) {
+  const std::filesystem::path temporary = path.string() + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return last_error();
+  const bool written = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+                       ::fsync(fd) == 0;
+  const std::error_code write_error = written ? std::error_code{} : last_error();
+  ::close(fd);
+  if (write_error) return write_error;
+  if (::rename(temporary.c_str(), path.c_str()) != 0) return last_error();
+  return {};
+}
+
+bool is_node_id(const std::string& s) {
+  return s.size() == 32 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+}  // namespace
+
+std::string resolve_data_dir(const Config& config, const Environment& env) {
+  if (config.data_dir) return *config.data_dir;
+  std::error_code ec;
+  if (std::filesystem::is_directory("/data", ec)) return "/data/portico";
+  if (auto xdg = env("XDG_DATA_HOME"); xdg && !xdg->empty()) return *xdg + "/portico";
+  if (auto home = env("HOME"); home && !home->empty()) return *home + "/.local/share/portico";
+  return "/var/lib/portico";
+}
+
+Result<std::string> load_or_create_node_id(const std::string& data_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return ec;
+  const std::filesystem::path path = std::filesystem::path(data_dir) / "node-id";
+  if (std::ifstream in(path); in) {
+    std::string id;
+    std::getline(in, id);
+    if (is_node_id(id)) return id;
+    // A damaged file is replaced rather than trusted; the old name cannot be recovered from it anyway.
+  }
+  std::random_device random;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 32; ++i) id += kHex[random() & 0xf];
+  if (auto write_error = write_file_atomically(path, id + "\n")) return write_error;
+  return id;
+}
+
+std::string relay_name(const Config& config, const std::string& node_id) {
+  if (config.relay) return *config.relay;
+  if (config.device_uuid && relay::valid_relay_name(*config.device_uuid)) return *config.device_uuid;
+  return node_id;
+}
+
+}  // namespace portico::agent

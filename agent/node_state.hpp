@@ -1,0 +1,24 @@
+#pragma once
+// What the agent keeps on disk between starts: the data dir and the node id in it. The node id is the stable
+// fallback relay name and, until identities arrive, the owner a relay name is registered to.
+
+#include <optional>
+#include <string>
+
+#include "config.hpp"
+#include "wire/result.hpp"
+
+namespace portico::agent {
+
+// OCKAM_DATA when set; else /data/portico when /data exists (balena's persistent volume); else
+// $XDG_DATA_HOME/portico or ~/.local/share/portico.
+std::string resolve_data_dir(const Config& config, const Environment& env);
+
+// The node id stored in `data_dir`/node-id (32 hex characters), created on first use: mode 0600, written to a
+// temporary file and renamed, so a crash never leaves half a file.
+Result<std::string> load_or_create_node_id(const std::string& data_dir);
+
+// OCKAM_RELAY, else BALENA_DEVICE_UUID, else the node id: never a fresh random name per start.
+std::string relay_name(const Config& config, const std::string& node_id);
+
+}  // namespace portico::agent

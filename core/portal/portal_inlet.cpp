@@ -1,0 +1,79 @@
+#include "portal/portal_inlet.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace portico::portal {
+namespace {
+constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+std::string peer_of(const asio::ip::tcp::socket& socket) {
+  asio::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  return ec ? std::string("unknown client") : remote.address().to_string() + ":" + std::to_string(remote.port());
+}
+}  // namespace
+
+PortalInlet::PortalInlet(Router& router, Route outlet_route, std::string outlet_name, PortalOptions options)
+    : router_(router), outlet_route_(std::move(outlet_route)), outlet_name_(std::move(outlet_name)),
+      options_(options) {}
+
+asio::awaitable<void> PortalInlet::serve(asio::ip::tcp::acceptor& acceptor) {
+  acceptor_ = &acceptor;
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kUseTuple);
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+    if (ec) {
+      spdlog::warn("inlet: accept failed: {}", ec.message());
+      continue;
+    }
+    adopt(std::move(socket));
+  }
+  acceptor_ = nullptr;
+}
+
+void PortalInlet::adopt(asio::ip::tcp::socket socket) {
+  const std::uint64_t id = next_id_++;
+  const std::string label = "stream " + std::to_string(id) + " from " + peer_of(socket) + " to " + outlet_name_;
+  auto stream = std::make_shared<PortalStream>(std::move(socket), router_, options_.window, label);
+  stream->on_closed([this](const PortalStream& closed, const std::string& reason) {
+    if (reason.empty()) {
+      spdlog::debug("{} closed", closed.label());
+    } else {
+      spdlog::warn("{} closed: {}", closed.label(), reason);
+    }
+    streams_.erase(closed.address().value);
+  });
+  streams_.emplace(stream->address().value, stream);
+  stream->register_worker();
+  spdlog::debug("{} opening", label);
+  asio::co_spawn(stream->executor(), open_stream(stream), asio::detached);
+}
+
+asio::awaitable<void> PortalInlet::open_stream(std::shared_ptr<PortalStream> stream) {
+  co_await stream->send_open(outlet_route_);
+  asio::steady_timer timer(co_await asio::this_coro::executor, options_.open_timeout);
+  co_await timer.async_wait(kUseTuple);
+  if (stream->opening()) {
+    stream->reset("no answer from the outlet within " + std::to_string(options_.open_timeout.count()) +
+                  " ms (is the relay registered and its outlet online?)", false);
+  }
+}
+
+void PortalInlet::stop_accepting() {
+  if (acceptor_ != nullptr) {
+    asio::error_code ignored;
+    acceptor_->close(ignored);
+  }
+}
+
+void PortalInlet::reset_all(const std::string& reason) {
+  auto streams = streams_;  // reset() erases from streams_
+  for (auto& [address, stream] : streams) stream->reset(reason);
+}
+
+}  // namespace portico::portal

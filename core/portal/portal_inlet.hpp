@@ -1,0 +1,51 @@
+#pragma once
+// PortalInlet: each accepted TCP connection becomes a PortalStream to the outlet at `outlet_route`
+// (typically [hub link, "forward_to_<name>", "outlet"]). A stream the outlet does not answer within
+// kOpenTimeout is closed with a log line; so is one the outlet refuses.
+//
+// Thread safety: none; one io_context thread.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <asio/ip/tcp.hpp>
+
+#include "portal/portal_stream.hpp"
+#include "routing/router.hpp"
+
+namespace portico::portal {
+
+struct PortalOptions {
+  std::uint32_t window = 512 * 1024;  // bytes a stream may have in flight per direction
+  std::chrono::milliseconds open_timeout{10000};
+};
+
+class PortalInlet {
+ public:
+  PortalInlet(Router& router, Route outlet_route, std::string outlet_name, PortalOptions options = {});
+
+  // Accept loop on `acceptor` until stop_accepting() or the acceptor fails.
+  asio::awaitable<void> serve(asio::ip::tcp::acceptor& acceptor);
+  void adopt(asio::ip::tcp::socket socket);
+
+  void stop_accepting();
+  void reset_all(const std::string& reason);
+  std::size_t open_streams() const { return streams_.size(); }
+  std::uint64_t streams_started() const { return next_id_ - 1; }
+
+ private:
+  asio::awaitable<void> open_stream(std::shared_ptr<PortalStream> stream);
+
+  Router& router_;
+  Route outlet_route_;
+  std::string outlet_name_;
+  PortalOptions options_;
+  std::unordered_map<std::string, std::shared_ptr<PortalStream>> streams_;  // by worker address
+  asio::ip::tcp::acceptor* acceptor_ = nullptr;
+  std::uint64_t next_id_ = 1;
+};
+
+}  // namespace portico::portal

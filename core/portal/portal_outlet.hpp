@@ -1,0 +1,46 @@
+#pragma once
+// PortalOutlet: the worker at "outlet". Each Open starts a connection to the target; once connected, a
+// PortalStream answers with Accept and carries the data. A target that refuses or does not answer within
+// kConnectTimeout gets the Open a Reset saying why, and a log line here; other streams carry on.
+//
+// Thread safety: none; one io_context thread.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "portal/portal_inlet.hpp"
+#include "portal/portal_stream.hpp"
+#include "transport/endpoint.hpp"
+
+namespace portico::portal {
+
+class PortalOutlet final : public Worker, public std::enable_shared_from_this<PortalOutlet> {
+ public:
+  static constexpr std::chrono::seconds kConnectTimeout{5};
+
+  PortalOutlet(asio::any_io_executor executor, Router& router, HostPort target, PortalOptions options = {});
+  // Registers the outlet worker at kOutletAddress.
+  static std::shared_ptr<PortalOutlet> start(asio::any_io_executor executor, Router& router, HostPort target,
+                                             PortalOptions options = {});
+
+  asio::awaitable<void> handle_message(Message message) override;
+
+  void stop_accepting() { accepting_ = false; }
+  void reset_all(const std::string& reason);
+  std::size_t open_streams() const { return streams_.size(); }
+
+ private:
+  asio::awaitable<void> connect_and_accept(Message open, std::uint32_t peer_window);
+
+  asio::any_io_executor executor_;
+  Router& router_;
+  HostPort target_;
+  PortalOptions options_;
+  std::unordered_map<std::string, std::shared_ptr<PortalStream>> streams_;
+  std::uint64_t next_id_ = 1;
+  bool accepting_ = true;
+};
+
+}  // namespace portico::portal

@@ -1,0 +1,174 @@
+#include "portal/portal_stream.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "portal/portal_messages.hpp"
+
+namespace portico::portal {
+namespace {
+constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+}  // namespace
+
+PortalStream::PortalStream(asio::ip::tcp::socket socket, Router& router, std::uint32_t window, std::string label)
+    : socket_(std::move(socket)),
+      router_(router),
+      address_(random_local_address("portal")),
+      label_(std::move(label)),
+      flow_(window),
+      credit_arrived_(socket_.get_executor()),
+      data_arrived_(socket_.get_executor()) {
+  asio::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+}
+
+void PortalStream::register_worker() { router_.register_worker(address_, shared_from_this()); }
+
+asio::awaitable<void> PortalStream::send_open(Route outlet_route) {
+  Message open{std::move(outlet_route), Route(1, address_), encode(Open{flow_.window()})};
+  co_await router_.send(std::move(open));
+}
+
+asio::awaitable<void> PortalStream::accept(Route peer_route, std::uint32_t peer_window) {
+  start(std::move(peer_route), peer_window);
+  co_await send_to_peer(encode(Accept{flow_.window()}));
+}
+
+void PortalStream::start(Route peer_route, std::uint32_t peer_window) {
+  state_ = State::open;
+  peer_route_ = std::move(peer_route);
+  flow_.set_initial_credit(peer_window);
+  auto self = shared_from_this();
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+}
+
+asio::awaitable<void> PortalStream::handle_message(Message message) {
+  if (state_ == State::closed) co_return;
+  const ByteView payload = message.payload;
+  // Data, the common case, is queued as it arrived: no decode copy.
+  if (!payload.empty() && payload[0] == kDataType && state_ == State::open) {
+    const std::size_t n = payload.size() - 1;
+    if (n == 0 || n > kMaxDataBytes || flow_.peer_eof() || !flow_.on_data(n)) {
+      reset("peer broke the flow-control rules (data beyond credit or after shutdown)");
+      co_return;
+    }
+    to_write_.push_back(std::move(message.payload));
+    data_arrived_.notify();
+    co_return;
+  }
+  auto decoded = decode_portal_message(payload);
+  if (!decoded) {
+    reset("malformed portal message from peer: " + decoded.error().message());
+    co_return;
+  }
+  if (auto* accepted = std::get_if<Accept>(&*decoded); accepted && state_ == State::opening) {
+    start(std::move(message.return_route), accepted->window);
+  } else if (auto* credit = std::get_if<Credit>(&*decoded); credit && state_ == State::open) {
+    if (!flow_.on_credit(credit->bytes)) {
+      reset("peer granted more credit than its window");
+      co_return;
+    }
+    credit_arrived_.notify();
+  } else if (std::holds_alternative<Shutdown>(*decoded) && state_ == State::open) {
+    flow_.on_peer_eof();
+    data_arrived_.notify();
+  } else if (auto* reset_message = std::get_if<Reset>(&*decoded)) {
+    reset("reset by peer: " + reset_message->reason, false);
+  } else {
+    reset("unexpected portal message from peer");
+  }
+}
+
+asio::awaitable<void> PortalStream::read_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    while (flow_.send_credit() == 0 && state_ == State::open) co_await credit_arrived_.wait();
+    if (state_ != State::open) co_return;
+    const std::size_t room = std::min(flow_.send_credit(), kMaxDataBytes);
+    Bytes payload(1 + room);
+    payload[0] = kDataType;
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(payload.data() + 1, room), kUseTuple);
+    if (state_ != State::open) co_return;
+    if (ec == asio::error::eof) {
+      flow_.on_local_eof();
+      co_await send_to_peer(encode(Shutdown{}));
+      maybe_finish();
+      co_return;
+    }
+    if (ec) {
+      reset("read failed: " + ec.message());
+      co_return;
+    }
+    payload.resize(1 + n);
+    flow_.on_sent(n);
+    co_await send_to_peer(std::move(payload));
+  }
+}
+
+asio::awaitable<void> PortalStream::write_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    while (to_write_.empty() && !flow_.peer_eof() && state_ == State::open) co_await data_arrived_.wait();
+    if (state_ != State::open) co_return;
+    if (to_write_.empty()) {  // the peer shut down and everything it sent is written
+      asio::error_code ignored;
+      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      maybe_finish();
+      co_return;
+    }
+    Bytes chunk = std::move(to_write_.front());
+    to_write_.pop_front();
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(chunk.data() + 1, chunk.size() - 1), kUseTuple);
+    if (state_ != State::open) co_return;
+    if (ec) {
+      reset("write failed: " + ec.message());
+      co_return;
+    }
+    if (const std::uint32_t credit = flow_.on_written(n); credit > 0 && !flow_.peer_eof()) {
+      co_await send_to_peer(encode(Credit{credit}));
+    }
+  }
+}
+
+asio::awaitable<void> PortalStream::send_to_peer(Bytes payload) {
+  Message message{peer_route_, Route(1, address_), std::move(payload)};
+  co_await router_.send(std::move(message));
+}
+
+void PortalStream::maybe_finish() {
+  if (flow_.finished()) close("");
+}
+
+void PortalStream::reset(const std::string& reason, bool tell_peer) {
+  if (state_ == State::closed) return;
+  if (tell_peer && !peer_route_.empty()) {
+    auto self = shared_from_this();
+    Message message{peer_route_, Route(1, address_), encode(Reset{reason})};
+    asio::co_spawn(socket_.get_executor(), router_.send(std::move(message)), asio::detached);
+  }
+  close(reason);
+}
+
+void PortalStream::close(const std::string& reason) {
+  if (state_ == State::closed) return;
+  state_ = State::closed;
+  asio::error_code ignored;
+  socket_.close(ignored);
+  credit_arrived_.notify();
+  data_arrived_.notify();
+  if (on_closed_) on_closed_(*this, reason);
+  // Like TCP's TIME-WAIT: credit the peer sent before it learned we are done is still on its way. The closed
+  // worker stays registered a little while to absorb it quietly instead of as "unknown address" drops.
+  auto self = shared_from_this();
+  asio::co_spawn(socket_.get_executor(), [self]() -> asio::awaitable<void> {
+    asio::steady_timer linger(self->socket_.get_executor(), kLingerTime);
+    co_await linger.async_wait(kUseTuple);
+    self->router_.unregister_worker(self->address_);
+  }, asio::detached);
+}
+
+}  // namespace portico::portal

@@ -1,0 +1,80 @@
+#pragma once
+// PortalStream: one TCP connection carried through a portal — the asio shell around StreamFlow.
+//
+// The same class serves both ends. It is a worker at a fresh local address ("portal-…"); the peer stream's
+// route is learned from the Open (outlet side) or the Accept (inlet side). Two coroutines:
+//   reader - reads the socket only while the peer has granted credit, at most kMaxDataBytes at a time, straight
+//            into the Data payload; end of file becomes Shutdown.
+//   writer - writes received Data to the socket in order and returns the credit; the peer's Shutdown becomes
+//            shutdown(SHUT_WR) once everything before it is written.
+// Incoming messages are handled without waiting (they are queued for the writer; credit bounds the queue), so a
+// slow socket never stalls the link that carries other streams. A Reset, a socket error or a peer breaking the
+// credit rules ends the stream with a log line saying why.
+//
+// Thread safety: none; one io_context thread.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <asio/ip/tcp.hpp>
+
+#include "portal/stream_flow.hpp"
+#include "routing/router.hpp"
+#include "util/notify.hpp"
+
+namespace portico::portal {
+
+class PortalStream final : public Worker, public std::enable_shared_from_this<PortalStream> {
+ public:
+  static constexpr std::chrono::seconds kLingerTime{2};
+
+  // Called once when the stream is over; `reason` is empty after a clean close in both directions.
+  using OnClosed = std::function<void(const PortalStream&, const std::string& reason)>;
+
+  PortalStream(asio::ip::tcp::socket socket, Router& router, std::uint32_t window, std::string label);
+
+  const Address& address() const { return address_; }
+  asio::any_io_executor executor() { return socket_.get_executor(); }
+  const std::string& label() const { return label_; }
+  bool opening() const { return state_ == State::opening; }
+  void on_closed(OnClosed callback) { on_closed_ = std::move(callback); }
+
+  // Registers the worker. Inlet side: then sends Open along `outlet_route` and waits for Accept or Reset.
+  void register_worker();
+  asio::awaitable<void> send_open(Route outlet_route);
+  // Outlet side: the target is connected; answers the Open with Accept and starts carrying data.
+  asio::awaitable<void> accept(Route peer_route, std::uint32_t peer_window);
+
+  asio::awaitable<void> handle_message(Message message) override;
+
+  // Ends the stream now: closes the socket, tells the peer (when known and `tell_peer`), logs `reason`.
+  void reset(const std::string& reason, bool tell_peer = true);
+
+ private:
+  enum class State { opening, open, closed };
+
+  void start(Route peer_route, std::uint32_t peer_window);
+  asio::awaitable<void> read_loop();
+  asio::awaitable<void> write_loop();
+  asio::awaitable<void> send_to_peer(Bytes payload);
+  void maybe_finish();
+  void close(const std::string& reason);
+
+  asio::ip::tcp::socket socket_;
+  Router& router_;
+  Address address_;
+  std::string label_;
+  StreamFlow flow_;
+  State state_ = State::opening;
+  Route peer_route_;
+  std::deque<Bytes> to_write_;  // Data payloads (type byte first); bounded by the credit we granted
+  Notify credit_arrived_;
+  Notify data_arrived_;
+  OnClosed on_closed_;
+};
+
+}  // namespace portico::portal

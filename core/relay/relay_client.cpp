@@ -1,0 +1,69 @@
+#include "relay/relay_client.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace portico::relay {
+
+RelayClient::RelayClient(Router& router, std::shared_ptr<TcpLink> hub_link, Options options)
+    : router_(router),
+      hub_link_(std::move(hub_link)),
+      options_(std::move(options)),
+      timer_(hub_link_->executor()) {}
+
+std::shared_ptr<RelayClient> RelayClient::start(Router& router, std::shared_ptr<TcpLink> hub_link, Options options) {
+  auto client = std::make_shared<RelayClient>(router, std::move(hub_link), std::move(options));
+  router.register_worker(Address::local(std::string(kClientAddress)), client);
+  std::weak_ptr<RelayClient> weak = client;
+  client->hub_link_->on_state_change([weak](bool up) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->registered_ = false;
+    if (up) self->timer_.cancel();  // register now rather than at the next retry tick
+  });
+  asio::co_spawn(client->timer_.get_executor(), client->keep_registered(), asio::detached);
+  return client;
+}
+
+asio::awaitable<void> RelayClient::keep_registered() {
+  auto self = shared_from_this();
+  while (!stopped_) {
+    if (hub_link_->up() && !registered_) co_await send_register();
+    timer_.expires_after(kRetryInterval);
+    co_await timer_.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  }
+}
+
+asio::awaitable<void> RelayClient::send_register() {
+  Route onward{hub_link_->address(), Address::local(std::string(kServiceAddress))};
+  Message request{std::move(onward), Route(1, Address::local(std::string(kClientAddress))),
+                  encode(Register{options_.name, options_.owner})};
+  co_await router_.send(std::move(request));
+}
+
+asio::awaitable<void> RelayClient::handle_message(Message message) {
+  auto decoded = decode_relay_message(message.payload);
+  if (!decoded) {
+    spdlog::warn("relay client: malformed answer from the hub: {}", decoded.error().message());
+    co_return;
+  }
+  if (auto* registered = std::get_if<Registered>(&*decoded)) {
+    if (registered->name != options_.name) co_return;  // an answer to an older request
+    registered_ = true;
+    const bool first = !ever_registered_;
+    ever_registered_ = true;
+    if (options_.on_registered) options_.on_registered(*registered, first);
+  } else if (auto* refused = std::get_if<Refused>(&*decoded)) {
+    if (options_.on_refused) options_.on_refused(*refused);
+  }
+}
+
+void RelayClient::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+}  // namespace portico::relay

@@ -1,0 +1,66 @@
+#include "relay/relay_messages.hpp"
+
+namespace portico::relay {
+namespace {
+
+void write_text(wire::ByteWriter& w, const std::string& text) {
+  w.varint(static_cast<std::uint32_t>(text.size()));
+  w.raw(as_bytes(text));
+}
+
+Result<std::string> read_text(wire::ByteReader& r) {
+  auto len = r.varint();
+  if (!len) return len.error();
+  if (*len > kMaxRelayText) return wire::Error::address_too_long;
+  auto bytes = r.take(*len);
+  if (!bytes) return bytes.error();
+  return std::string(as_chars(*bytes));
+}
+
+template <typename T>
+Result<RelayMessage> read_pair(wire::ByteReader& r) {
+  auto first = read_text(r);
+  if (!first) return first.error();
+  auto second = read_text(r);
+  if (!second) return second.error();
+  if (!r.at_end()) return wire::Error::trailing_bytes;
+  return RelayMessage{T{std::move(*first), std::move(*second)}};
+}
+
+}  // namespace
+
+bool valid_relay_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Bytes encode(const RelayMessage& message) {
+  Bytes out;
+  wire::ByteWriter w(out);
+  w.u8(static_cast<std::uint8_t>(message.index() + 1));
+  std::visit([&](const auto& m) {
+    const auto& [first, second] = m;
+    write_text(w, first.substr(0, kMaxRelayText));
+    write_text(w, second.substr(0, kMaxRelayText));
+  }, message);
+  return out;
+}
+
+Result<RelayMessage> decode_relay_message(ByteView input) {
+  wire::ByteReader r(input);
+  auto type = r.u8();
+  if (!type) return type.error();
+  switch (*type) {
+    case 1: return read_pair<Register>(r);
+    case 2: return read_pair<Registered>(r);
+    case 3: return read_pair<Refused>(r);
+    default: return wire::Error::bad_message_type;
+  }
+}
+
+}  // namespace portico::relay

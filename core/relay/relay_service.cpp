@@ -1,0 +1,80 @@
+#include "relay/relay_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace portico::relay {
+namespace {
+
+// The worker at "forward_to_<name>": hands each message to the service with its name.
+class RelayForwarder final : public Worker {
+ public:
+  RelayForwarder(std::weak_ptr<RelayService> service, std::string name)
+      : service_(std::move(service)), name_(std::move(name)) {}
+  asio::awaitable<void> handle_message(Message message) override {
+    if (auto service = service_.lock()) co_await service->forward(name_, std::move(message));
+  }
+
+ private:
+  std::weak_ptr<RelayService> service_;
+  std::string name_;
+};
+
+}  // namespace
+
+std::shared_ptr<RelayService> RelayService::start(Router& router) {
+  auto service = std::make_shared<RelayService>(router);
+  router.register_worker(Address::local(std::string(kServiceAddress)), service);
+  return service;
+}
+
+asio::awaitable<void> RelayService::handle_message(Message message) {
+  auto decoded = decode_relay_message(message.payload);
+  const auto* request = decoded ? std::get_if<Register>(&*decoded) : nullptr;
+  if (request == nullptr || message.return_route.size() < 2) {
+    spdlog::warn("relay service: dropped a malformed request from {}: {}", to_string(message.return_route),
+                 decoded ? "not a register request" : decoded.error().message());
+    co_return;
+  }
+  const Address self = Address::local(std::string(kServiceAddress));
+  if (!valid_relay_name(request->name)) {
+    spdlog::warn("relay service: refused name \"{}\" from {}: not a valid name", request->name,
+                 message.return_route.front().value);
+    Message refused = make_reply(message, self, encode(Refused{request->name, "not a valid relay name"}));
+    co_await router_.send(std::move(refused));
+    co_return;
+  }
+  Route to_node(message.return_route.begin(), message.return_route.end() - 1);
+  const auto outcome = table_.register_relay(request->name, request->owner, to_node);
+  if (outcome == RegisterOutcome::refused) {
+    spdlog::warn("relay service: refused relay \"{}\" to {}: the name belongs to another node",
+                 request->name, to_string(to_node));
+    Message refused = make_reply(message, self, encode(Refused{request->name, "the name belongs to another node"}));
+    co_await router_.send(std::move(refused));
+    co_return;
+  }
+  const std::string relay_address = std::string(kRelayAddressPrefix) + request->name;
+  if (outcome == RegisterOutcome::created) {
+    router_.register_worker(Address::local(relay_address),
+                            std::make_shared<RelayForwarder>(weak_from_this(), request->name));
+  }
+  spdlog::info("relay \"{}\" {} -> {}", request->name,
+               outcome == RegisterOutcome::created ? "registered" : "re-registered", to_string(to_node));
+  Message reply = make_reply(message, self, encode(Registered{request->name, relay_address}));
+  co_await router_.send(std::move(reply));
+}
+
+asio::awaitable<void> RelayService::forward(const std::string& name, Message message) {
+  const RelayBinding* binding = table_.find(name);
+  if (binding == nullptr) co_return;  // cannot happen: forwarders exist only for registered names
+  if (!binding->route_to_node.empty() && !router_.has_worker(binding->route_to_node.front())) {
+    spdlog::warn("relay \"{}\": its node is offline; dropped a message from {}", name,
+                 to_string(message.return_route));
+    co_return;
+  }
+  Route onward = binding->route_to_node;
+  onward.insert(onward.end(), message.onward.begin() + 1, message.onward.end());
+  message.onward = std::move(onward);
+  co_await router_.send(std::move(message));
+}
+
+}  // namespace portico::relay

@@ -1,0 +1,63 @@
+#include "routing/router.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace portico {
+namespace routing {
+namespace {
+class RoutingCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "portico.routing"; }
+  std::string message(int value) const override {
+    switch (static_cast<Error>(value)) {
+      case Error::empty_route: return "message has an empty onward route";
+      case Error::unknown_address: return "no worker at that address";
+      case Error::no_transport: return "no transport for that address type";
+      case Error::link_closed: return "link is closed";
+    }
+    return "unknown routing error";
+  }
+};
+}  // namespace
+
+const std::error_category& routing_category() {
+  static const RoutingCategory category;
+  return category;
+}
+}  // namespace routing
+
+bool Router::register_worker(const Address& address, std::shared_ptr<Worker> worker) {
+  return workers_.try_emplace(address, std::move(worker)).second;
+}
+
+void Router::unregister_worker(const Address& address) { workers_.erase(address); }
+
+asio::awaitable<std::error_code> Router::send(Message message) {
+  if (message.onward.empty()) {
+    ++dropped_;
+    spdlog::warn("dropped message with an empty onward route (return route {})", to_string(message.return_route));
+    co_return routing::Error::empty_route;
+  }
+  const Address& next = message.onward.front();
+  if (next.is_local()) {
+    auto it = workers_.find(next);
+    if (it == workers_.end()) {
+      ++dropped_;
+      spdlog::warn("dropped message for unknown address {} (return route {})", next.to_string(),
+                   to_string(message.return_route));
+      co_return routing::Error::unknown_address;
+    }
+    std::shared_ptr<Worker> worker = it->second;  // stays alive while it handles the message
+    co_await worker->handle_message(std::move(message));
+    co_return std::error_code{};
+  }
+  auto it = transports_.find(next.type);
+  if (it == transports_.end()) {
+    ++dropped_;
+    spdlog::warn("dropped message for {}: no transport for address type {}", next.to_string(), next.type);
+    co_return routing::Error::no_transport;
+  }
+  co_return co_await it->second->send(std::move(message));
+}
+
+}  // namespace portico

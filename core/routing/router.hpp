@@ -1,0 +1,65 @@
+#pragma once
+// Router: the node's switchboard. Workers live at local addresses; transports resolve the other address types.
+//
+// send() looks at the first onward hop: a local address goes to its worker, any other type to the transport
+// registered for it. A message for an unknown address is dropped with a log line naming the address.
+// Delivery awaits the receiver, so a full next hop slows the sender (backpressure) instead of growing a queue.
+//
+// Thread safety: none; used from the node's single io_context thread.
+
+#include <cstdint>
+#include <memory>
+#include <system_error>
+#include <unordered_map>
+
+#include <asio/awaitable.hpp>
+
+#include "routing/message.hpp"
+
+namespace portico {
+
+namespace routing {
+enum class Error { empty_route = 1, unknown_address, no_transport, link_closed };
+const std::error_category& routing_category();
+inline std::error_code make_error_code(Error e) { return {static_cast<int>(e), routing_category()}; }
+}  // namespace routing
+
+class Worker {
+ public:
+  virtual ~Worker() = default;
+  // Called for a message whose first onward hop is this worker's address. May wait for room downstream; must
+  // not wait for anything else.
+  virtual asio::awaitable<void> handle_message(Message message) = 0;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Sends a message whose first onward hop has this transport's type, waiting while the next hop is full.
+  virtual asio::awaitable<std::error_code> send(Message message) = 0;
+};
+
+class Router {
+ public:
+  // False (and nothing changes) when the address is taken.
+  bool register_worker(const Address& address, std::shared_ptr<Worker> worker);
+  void unregister_worker(const Address& address);
+  bool has_worker(const Address& address) const { return workers_.contains(address); }
+
+  // The transport must outlive the router's use of it.
+  void register_transport(std::uint8_t type, Transport& transport) { transports_[type] = &transport; }
+
+  asio::awaitable<std::error_code> send(Message message);
+
+  std::uint64_t dropped() const { return dropped_; }
+
+ private:
+  std::unordered_map<Address, std::shared_ptr<Worker>, AddressHash> workers_;
+  std::unordered_map<std::uint8_t, Transport*> transports_;
+  std::uint64_t dropped_ = 0;
+};
+
+}  // namespace portico
+
+template <>
+struct std::is_error_code_enum<portico::routing::Error> : std::true_type {};

@@ -1,0 +1,40 @@
+#include "transport/connect.hpp"
+
+#include <asio/connect.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+namespace portico {
+namespace {
+using namespace asio::experimental::awaitable_operators;
+constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+}  // namespace
+
+asio::awaitable<Result<asio::ip::tcp::socket>> connect_tcp(const std::string& host_port,
+                                                           std::chrono::milliseconds timeout) {
+  auto target = HostPort::parse(host_port);
+  if (!target) co_return target.error();
+  co_return co_await connect_tcp(*target, timeout);
+}
+
+asio::awaitable<Result<asio::ip::tcp::socket>> connect_tcp(HostPort target, std::chrono::milliseconds timeout) {
+  auto executor = co_await asio::this_coro::executor;
+  asio::ip::tcp::resolver resolver(executor);
+  asio::ip::tcp::socket socket(executor);
+  asio::steady_timer deadline(executor, timeout);
+  auto attempt = [&]() -> asio::awaitable<std::error_code> {
+    auto [resolve_ec, endpoints] =
+        co_await resolver.async_resolve(target.host, std::to_string(target.port), kUseTuple);
+    if (resolve_ec) co_return resolve_ec;
+    auto [connect_ec, endpoint] = co_await asio::async_connect(socket, endpoints, kUseTuple);
+    co_return connect_ec;
+  };
+  auto outcome = co_await (attempt() || deadline.async_wait(asio::use_awaitable));
+  if (outcome.index() == 1) co_return asio::error::timed_out;
+  if (auto ec = std::get<0>(outcome)) co_return ec;
+  co_return std::move(socket);
+}
+
+}  // namespace portico

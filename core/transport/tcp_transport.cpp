@@ -1,0 +1,133 @@
+#include "transport/tcp_transport.hpp"
+
+#include <algorithm>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "transport/connect.hpp"
+#include "transport/endpoint.hpp"
+
+namespace portico {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+// After the first failure, a link that keeps failing to connect logs only every this many attempts.
+constexpr int kLogEveryNthFailure = 10;
+
+std::string endpoint_text(const asio::ip::tcp::socket& socket) {
+  asio::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  if (ec) return "unknown peer";
+  return HostPort{remote.address().to_string(), remote.port()}.to_string();
+}
+
+}  // namespace
+
+TcpTransport::TcpTransport(asio::any_io_executor executor, Router& router, TcpOptions options)
+    : executor_(std::move(executor)), router_(router), options_(options) {}
+
+TcpTransport::~TcpTransport() { stop(); }
+
+asio::awaitable<std::error_code> TcpTransport::send(Message message) {
+  const std::string peer = message.onward.front().value;
+  message.onward.erase(message.onward.begin());
+  if (stopped_) co_return routing::Error::link_closed;
+  auto link = connect(peer);
+  auto ec = co_await link->enqueue(std::move(message));
+  if (ec) spdlog::warn("dropped message for tcp peer {}: {}", peer, ec.message());
+  co_return ec;
+}
+
+std::shared_ptr<TcpLink> TcpTransport::connect(const std::string& host_port) {
+  if (auto it = dialled_.find(host_port); it != dialled_.end()) return it->second;
+  auto link = std::make_shared<TcpLink>(executor_, router_, random_local_address("tcp-out"), host_port, options_);
+  dialled_.emplace(host_port, link);
+  router_.register_worker(link->address(), link);
+  if (stopped_) {
+    link->close();
+  } else {
+    asio::co_spawn(executor_, keep_connected(link), asio::detached);
+  }
+  return link;
+}
+
+asio::awaitable<void> TcpTransport::keep_connected(std::shared_ptr<TcpLink> link) {
+  Backoff backoff(options_.backoff);
+  int failures = 0;
+  while (!link->closed()) {
+    auto socket = co_await connect_tcp(link->peer(), options_.connect_timeout);
+    if (link->closed()) break;
+    if (socket) {
+      if (failures > 0) spdlog::info("link to {} is back after {} failed attempts", link->peer(), failures);
+      spdlog::info("link {} to {} up", link->address().value, link->peer());
+      failures = 0;
+      backoff.reset();
+      auto why = co_await link->run_session(std::move(*socket));
+      if (link->closed()) break;
+      spdlog::warn("link {} to {} down: {}", link->address().value, link->peer(), why.message());
+    }
+    const auto delay = backoff.next();
+    if (!socket && failures++ % kLogEveryNthFailure == 0) {
+      spdlog::warn("cannot connect to {}: {}; retrying in {} ms (attempt {})", link->peer(),
+                   socket.error().message(), delay.count(), failures);
+    }
+    co_await link->pause_for(delay);
+  }
+  router_.unregister_worker(link->address());
+}
+
+asio::awaitable<void> TcpTransport::serve(asio::ip::tcp::acceptor& acceptor) {
+  acceptors_.push_back(&acceptor);
+  while (!stopped_) {
+    auto [ec, socket] = co_await acceptor.async_accept(kUseTuple);
+    if (ec == asio::error::operation_aborted || stopped_) break;
+    if (ec) {
+      // Running out of descriptors must not end the accept loop; the next accept may succeed.
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    adopt(std::move(socket));
+  }
+  std::erase(acceptors_, &acceptor);
+}
+
+void TcpTransport::adopt(asio::ip::tcp::socket socket) {
+  auto link = std::make_shared<TcpLink>(executor_, router_, random_local_address("tcp-in"),
+                                        endpoint_text(socket), options_);
+  router_.register_worker(link->address(), link);
+  accepted_.emplace(link->address().value, link);
+  asio::co_spawn(executor_, run_accepted(link, std::move(socket)), asio::detached);
+}
+
+asio::awaitable<void> TcpTransport::run_accepted(std::shared_ptr<TcpLink> link, asio::ip::tcp::socket socket) {
+  spdlog::info("link {} from {} up", link->address().value, link->peer());
+  auto why = co_await link->run_session(std::move(socket));
+  if (why == asio::error::eof) {
+    spdlog::info("link {} from {} closed by peer", link->address().value, link->peer());
+  } else if (!link->closed()) {
+    spdlog::warn("link {} from {} closed: {}", link->address().value, link->peer(), why.message());
+  }
+  link->close();
+  router_.unregister_worker(link->address());
+  accepted_.erase(link->address().value);
+}
+
+void TcpTransport::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto* acceptor : acceptors_) {
+    asio::error_code ignored;
+    acceptor->close(ignored);
+  }
+  for (auto& [peer, link] : dialled_) link->close();
+  for (auto& [address, link] : accepted_) link->close();
+}
+
+}  // namespace portico

@@ -1,0 +1,54 @@
+#pragma once
+// TcpTransport: the node's TCP links. It resolves "1#host:port" hops to a dialled link (one per peer, made on
+// first use, reconnected forever with jittered exponential backoff) and runs sessions for accepted sockets.
+// Listening sockets belong to the caller (main, or a test): serve() runs an accept loop on one.
+//
+// Thread safety: none; used from the node's single io_context thread.
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <asio/ip/tcp.hpp>
+
+#include "routing/router.hpp"
+#include "transport/tcp_link.hpp"
+
+namespace portico {
+
+class TcpTransport final : public Transport {
+ public:
+  TcpTransport(asio::any_io_executor executor, Router& router, TcpOptions options = {});
+  TcpTransport(const TcpTransport&) = delete;
+  TcpTransport& operator=(const TcpTransport&) = delete;
+  ~TcpTransport() override;
+
+  // Transport: pops the "1#host:port" hop and queues the message on the link to that peer.
+  asio::awaitable<std::error_code> send(Message message) override;
+
+  // The dialled link to "host:port" (created and started on first call), registered as a worker at its
+  // address. Its state observer fires on every link up and down.
+  std::shared_ptr<TcpLink> connect(const std::string& host_port);
+  // Accept loop on `acceptor` until stop() or the acceptor fails.
+  asio::awaitable<void> serve(asio::ip::tcp::acceptor& acceptor);
+  // Runs a session for an already-connected socket; its link lives as long as the socket.
+  void adopt(asio::ip::tcp::socket socket);
+
+  // Closes every link and acceptor; the coroutines finish soon after.
+  void stop();
+
+ private:
+  asio::awaitable<void> keep_connected(std::shared_ptr<TcpLink> link);
+  asio::awaitable<void> run_accepted(std::shared_ptr<TcpLink> link, asio::ip::tcp::socket socket);
+
+  asio::any_io_executor executor_;
+  Router& router_;
+  TcpOptions options_;
+  std::unordered_map<std::string, std::shared_ptr<TcpLink>> dialled_;
+  std::unordered_map<std::string, std::shared_ptr<TcpLink>> accepted_;  // by link address
+  std::vector<asio::ip::tcp::acceptor*> acceptors_;
+  bool stopped_ = false;
+};
+
+}  // namespace portico

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds and runs the whole suite under each preset.
+#   scripts/test.sh              fuzz smoke run, then the suite under asan (ASan+UBSan) and default
+#   PRESETS="default" scripts/test.sh   only the named presets (the fuzz smoke run is skipped)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+
+jobs=$(nproc)
+presets=${PRESETS:-"asan default"}
+
+if [ -z "${PRESETS:-}" ]; then
+  echo "== fuzz smoke run (clang, libFuzzer)"
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j "$jobs"
+  for target in build/fuzz/fuzz/fuzz_*; do
+    name=$(basename "$target")
+    corpus="fuzz/corpus/${name#fuzz_}"
+    "$target" -max_total_time="${FUZZ_SECONDS:-10}" -print_final_stats=1 "$corpus" 2>&1 |
+      grep -E 'Done|number_of_executed_units|ERROR|SUMMARY' || true
+    [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz target $name failed"; exit 1; }
+  done
+fi
+
+for preset in $presets; do
+  echo "== preset $preset"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  ctest --preset "$preset"
+done

@@ -1,0 +1,98 @@
+# shellcheck shell=bash
+# Helpers shared by the portal_*_test.sh scripts, on top of lib.sh: start a hub, an outlet, an inlet and the
+# servers of portal_load.py, sample memory, and stop agents checking that they exit cleanly.
+# Usage: . "$(dirname "$0")/portal_lib.sh"   (with the portico binary as $1)
+. "$(dirname "$0")/lib.sh"
+portico=$1
+load="$(cd "$(dirname "$0")" && pwd)/portal_load.py"
+[ -x "$portico" ] || fail "no portico binary at '$portico'"
+# Only what each test sets reaches the agents.
+unset OCKAM_LISTEN OCKAM_HUB OCKAM_IN OCKAM_OUT OCKAM_FORWARD OCKAM_RELAY OCKAM_DATA OCKAM_LOG BALENA_DEVICE_UUID
+log_level=${PORTAL_LOG:-info}
+last_pid=
+
+now() { date +%s.%N; }
+
+# True when the binary was built with AddressSanitizer (the asan preset): memory figures are then not comparable.
+sanitized() { grep -qa __asan_init "$portico"; }
+
+# alive PID: the process exists and is not a zombie.
+alive() { [ -e "/proc/$1" ] && ! grep -qE '^[0-9]+ \(.*\) Z' "/proc/$1/stat" 2>/dev/null; }
+
+forget_pid() {
+  local keep=() p
+  for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
+
+# wait_port PORT [SECONDS]: until something accepts connections on 127.0.0.1:PORT.
+wait_port() {
+  local port=$1 limit=${2:-10} i
+  for ((i = 0; i < limit * 20; i++)); do
+    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), timeout=1).close()" \
+      2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "nothing listening on 127.0.0.1:$port within ${limit}s"
+}
+
+# start_hub LOGNAME PORT: a hub on 127.0.0.1:PORT, logging to $work/LOGNAME.log. Sets last_pid.
+start_hub() {
+  local name=$1 port=$2
+  OCKAM_LISTEN=127.0.0.1:$port OCKAM_LOG=$log_level "$portico" >"$work/$name.log" 2>&1 &
+  last_pid=$!; pids+=("$last_pid")
+  wait_for_log "$work/$name.log" "hub listening on 127\.0\.0\.1:$port"
+}
+
+# start_outlet LOGNAME HUB_PORT TARGET_PORT RELAY [VAR=VALUE...]: an outlet, waited for until it is registered
+# ("outlet ready"). An empty RELAY leaves OCKAM_RELAY unset. OCKAM_DATA is $work/data-LOGNAME unless given.
+# Sets last_pid.
+start_outlet() {
+  local name=$1 hub=$2 target=$3 relay=$4 pattern; shift 4
+  [ -n "$relay" ] && set -- OCKAM_RELAY="$relay" "$@"
+  env OCKAM_HUB=127.0.0.1:$hub OCKAM_OUT=127.0.0.1:$target OCKAM_LOG=$log_level OCKAM_DATA="$work/data-$name" \
+    "$@" "$portico" >"$work/$name.log" 2>&1 &
+  last_pid=$!; pids+=("$last_pid")
+  pattern="outlet ready: relay \"${relay:-[^\"]+}\" on hub 127\.0\.0\.1:$hub -> 127\.0\.0\.1:$target"
+  wait_for_log "$work/$name.log" "$pattern"
+}
+
+# start_inlet LOGNAME HUB_PORT LISTEN_PORT FORWARD: an inlet listening on 127.0.0.1:LISTEN_PORT. Sets last_pid.
+start_inlet() {
+  local name=$1 hub=$2 listen=$3 forward=$4
+  OCKAM_HUB=127.0.0.1:$hub OCKAM_IN=127.0.0.1:$listen OCKAM_FORWARD=$forward OCKAM_LOG=$log_level \
+    "$portico" >"$work/$name.log" 2>&1 &
+  last_pid=$!; pids+=("$last_pid")
+  wait_for_log "$work/$name.log" "inlet listening on 127\.0\.0\.1:$listen"
+}
+
+# start_server LOGNAME MODE --port PORT ...: a portal_load.py server, once it accepts connections. Sets last_pid.
+start_server() {
+  local name=$1 mode=$2 port=$4
+  python3 "$load" "$mode" "${@:3}" >"$work/$name.log" 2>&1 &
+  last_pid=$!; pids+=("$last_pid")
+  wait_port "$port"
+}
+
+# stop_agent PID NAME [SIGNAL]: SIGTERM (or SIGNAL); the agent must exit 0 within 5 s.
+stop_agent() {
+  local pid=$1 name=$2 signal=${3:-TERM} i rc
+  alive "$pid" || fail "$name (pid $pid) died before the end of the test"
+  kill -"$signal" "$pid"
+  for ((i = 0; i < 100; i++)); do alive "$pid" || break; sleep 0.05; done
+  alive "$pid" && fail "$name did not exit within 5s of SIG$signal"
+  set +e; wait "$pid"; rc=$?; set -e
+  forget_pid "$pid"
+  [ "$rc" -eq 0 ] || fail "$name exited $rc after SIG$signal"
+}
+
+# start_rss OUT NAME=PID...: samples VmRSS every 0.5 s into $work/OUT until stop_rss. Sets rss_pid.
+start_rss() {
+  local out=$1; shift
+  python3 "$load" rss --out "$work/$out" --interval 0.5 "$@" &
+  rss_pid=$!; pids+=("$rss_pid")
+}
+stop_rss() { kill -TERM "$rss_pid" 2>/dev/null || true; wait "$rss_pid" 2>/dev/null || true; forget_pid "$rss_pid"; }
+
+# rss_peak_kib OUT NAME: the highest sample of NAME, in KiB.
+rss_peak_kib() { awk -v n="$2" '$2 == n && $3 > m { m = $3 } END { print m + 0 }' "$work/$1"; }

@@ -1,0 +1,18 @@
+# Relay and portal system tests: each is a script given the portico binary. They start real hub, outlet and inlet
+# processes, real servers and clients on 127.0.0.1 (helpers in portal_lib.sh and portal_load.py), and clean up
+# after themselves. Timeouts are generous for the asan preset; in the default preset all of them together take
+# well under the sum.
+set(PORTICO_PORTAL_TESTS
+  portal_http 60
+  portal_bulk 600
+  portal_concurrent 180
+  portal_slow_reader 180
+  portal_hub_restart 120
+  portal_half_close 120
+  portal_config 180
+)
+while(PORTICO_PORTAL_TESTS)
+  list(POP_FRONT PORTICO_PORTAL_TESTS portal_test portal_timeout)
+  add_test(NAME ${portal_test} COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/system/${portal_test}_test.sh $<TARGET_FILE:portico>)
+  set_tests_properties(${portal_test} PROPERTIES LABELS system TIMEOUT ${portal_timeout})
+endwhile()

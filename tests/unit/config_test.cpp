@@ -1,0 +1,92 @@
+#include "config.hpp"
+
+#include <map>
+
+#include <gtest/gtest.h>
+
+namespace portico::agent {
+namespace {
+
+using Vars = std::map<std::string, std::string>;
+
+Environment env(Vars values) {
+  return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
+    auto it = values.find(std::string(name));
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+Config expect_config(Vars values) {
+  auto loaded = load_config(env(std::move(values)));
+  EXPECT_TRUE(std::holds_alternative<Config>(loaded))
+      << (std::holds_alternative<ConfigError>(loaded) ? std::get<ConfigError>(loaded).message : "");
+  return std::holds_alternative<Config>(loaded) ? std::get<Config>(loaded) : Config{};
+}
+
+void expect_error(Vars values, const std::string& variable, int code) {
+  auto loaded = load_config(env(std::move(values)));
+  ASSERT_TRUE(std::holds_alternative<ConfigError>(loaded)) << "expected an error naming " << variable;
+  const auto& e = std::get<ConfigError>(loaded);
+  EXPECT_EQ(e.variable, variable);
+  EXPECT_EQ(e.exit_code, code);
+  EXPECT_NE(e.message.find(variable), std::string::npos);
+  EXPECT_NE(e.message.find("example: "), std::string::npos) << e.message;
+  EXPECT_EQ(e.message.find('\n'), std::string::npos) << "one line";
+}
+
+TEST(Config, Hub) {
+  auto c = expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}});
+  EXPECT_EQ(c.role, Role::hub);
+  EXPECT_EQ(c.listen.port, 4000);
+  EXPECT_EQ(c.log_level, LogLevel::info);
+}
+
+TEST(Config, Inlet) {
+  auto c = expect_config({{"OCKAM_HUB", "hub.example.com:4000"}, {"OCKAM_IN", "127.0.0.1:15432"},
+                          {"OCKAM_FORWARD", "pg-device"}});
+  EXPECT_EQ(c.role, Role::inlet);
+  EXPECT_EQ(c.hub.host, "hub.example.com");
+  EXPECT_EQ(c.inlet_listen.port, 15432);
+  EXPECT_EQ(c.forward, "pg-device");
+  EXPECT_TRUE(c.warnings.empty());
+}
+
+TEST(Config, Outlet) {
+  auto c = expect_config({{"OCKAM_HUB", "10.0.0.1:4000"}, {"OCKAM_OUT", "127.0.0.1:5432"},
+                          {"OCKAM_RELAY", "pg"}, {"OCKAM_DATA", "/data/portico"}, {"BALENA_DEVICE_UUID", "abc"}});
+  EXPECT_EQ(c.role, Role::outlet);
+  EXPECT_EQ(c.outlet_target.port, 5432);
+  EXPECT_EQ(c.relay, "pg");
+  EXPECT_EQ(c.data_dir, "/data/portico");
+  EXPECT_EQ(c.device_uuid, "abc");
+}
+
+TEST(Config, InletWinsOverOutletWithAWarning) {
+  auto c = expect_config({{"OCKAM_HUB", "h:1"}, {"OCKAM_IN", "127.0.0.1:1"}, {"OCKAM_FORWARD", "x"},
+                          {"OCKAM_OUT", "127.0.0.1:2"}});
+  EXPECT_EQ(c.role, Role::inlet);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("OCKAM_OUT"), std::string::npos);
+}
+
+TEST(Config, EachBadVariableNamesItself) {
+  expect_error({}, "OCKAM_IN", exit_code::kRole);
+  expect_error({{"OCKAM_LISTEN", "0.0.0.0:99999"}}, "OCKAM_LISTEN", exit_code::kListen);
+  expect_error({{"OCKAM_LISTEN", ""}}, "OCKAM_LISTEN", exit_code::kListen);
+  expect_error({{"OCKAM_OUT", "127.0.0.1:5432"}}, "OCKAM_HUB", exit_code::kHub);
+  expect_error({{"OCKAM_OUT", "127.0.0.1:5432"}, {"OCKAM_HUB", "hub"}}, "OCKAM_HUB", exit_code::kHub);
+  expect_error({{"OCKAM_IN", "127.0.0.1"}, {"OCKAM_HUB", "h:1"}, {"OCKAM_FORWARD", "x"}}, "OCKAM_IN", exit_code::kIn);
+  expect_error({{"OCKAM_IN", "127.0.0.1:1"}, {"OCKAM_HUB", "h:1"}}, "OCKAM_FORWARD", exit_code::kForward);
+  expect_error({{"OCKAM_IN", "127.0.0.1:1"}, {"OCKAM_HUB", "h:1"}, {"OCKAM_FORWARD", "a b"}}, "OCKAM_FORWARD",
+               exit_code::kForward);
+  expect_error({{"OCKAM_OUT", "localhost:0"}, {"OCKAM_HUB", "h:1"}}, "OCKAM_OUT", exit_code::kOut);
+  expect_error({{"OCKAM_OUT", "127.0.0.1:1"}, {"OCKAM_HUB", "h:1"}, {"OCKAM_RELAY", "bad/name"}}, "OCKAM_RELAY",
+               exit_code::kRelay);
+  expect_error({{"OCKAM_OUT", "127.0.0.1:1"}, {"OCKAM_HUB", "h:1"}, {"OCKAM_DATA", "relative/dir"}}, "OCKAM_DATA",
+               exit_code::kData);
+  expect_error({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_LOG", "loud"}}, "OCKAM_LOG", exit_code::kLog);
+}
+
+}  // namespace
+}  // namespace portico::agent

@@ -1,0 +1,76 @@
+#include "node_state.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace portico::agent {
+namespace {
+
+class NodeState : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("portico-node-state-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(NodeState, NodeIdIsCreatedOnceWithMode0600AndKept) {
+  auto first = load_or_create_node_id(dir_.string());
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->size(), 32u);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ / "node-id").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "node-id.tmp"));
+  auto second = load_or_create_node_id(dir_.string());
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*first, *second);
+}
+
+TEST_F(NodeState, DamagedNodeIdIsReplaced) {
+  std::filesystem::create_directories(dir_);
+  std::ofstream(dir_ / "node-id") << "garbage";
+  auto id = load_or_create_node_id(dir_.string());
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->size(), 32u);
+}
+
+TEST_F(NodeState, UnwritableDataDirIsAnError) {
+  std::filesystem::create_directories(dir_);
+  std::ofstream(dir_ / "file") << "x";
+  EXPECT_FALSE(load_or_create_node_id((dir_ / "file" / "sub").string()));
+}
+
+TEST(RelayName, PrefersRelayThenBalenaUuidThenNodeId) {
+  Config config;
+  EXPECT_EQ(relay_name(config, "n1"), "n1");
+  config.device_uuid = "0123abcd";
+  EXPECT_EQ(relay_name(config, "n1"), "0123abcd");
+  config.relay = "pg";
+  EXPECT_EQ(relay_name(config, "n1"), "pg");
+}
+
+TEST(DataDir, ExplicitThenBalenaVolumeThenPerUser) {
+  Config config;
+  config.data_dir = "/srv/portico";
+  auto no_env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  EXPECT_EQ(resolve_data_dir(config, no_env), "/srv/portico");
+  config.data_dir.reset();
+  auto home = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "HOME") return "/home/op";
+    return std::nullopt;
+  };
+  const std::string expected = std::filesystem::is_directory("/data") ? "/data/portico" : "/home/op/.local/share/portico";
+  EXPECT_EQ(resolve_data_dir(config, home), expected);
+}
+
+}  // namespace
+}  // namespace portico::agent
