@@ -1,25 +1,44 @@
 #!/usr/bin/env bash
-# The demo: two nodes on loopback and a sender. The message goes sender -> n1 -> n2's echo worker over two TCP
-# hops, and the reply comes back the same way. Each node prints what it saw.
+# The demo: a hub, an outlet in front of a small HTTP server, and an inlet, all on this machine. A page is
+# fetched through the inlet and printed, then the path it took is shown from the three agents' logs:
+#   curl -> inlet (127.0.0.1:15080) -> hub (127.0.0.1:14000) -> relay "demo-device" -> outlet -> http.server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)" >/dev/null
-portico=build/default/agent/portico
+portico=$PWD/build/default/agent/portico
 
-logs=$(mktemp -d)
+work=$(mktemp -d)
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$logs"; }
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"; }
 trap cleanup EXIT
+wait_for() { for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1; }
 
-OCKAM_LISTEN=127.0.0.1:14100 OCKAM_LOG=debug "$portico" >"$logs/n1.log" 2>&1 & pids+=($!)
-OCKAM_LISTEN=127.0.0.1:14200 OCKAM_LOG=debug "$portico" >"$logs/n2.log" 2>&1 & pids+=($!)
-sleep 0.5
+mkdir -p "$work/site"
+cat >"$work/site/index.html" <<'HTML'
+<html><body><h1>Hello from behind the NAT</h1><p>Served by python3 http.server on the device, reached through Portico.</p></body></html>
+HTML
+python3 -m http.server --bind 127.0.0.1 18000 --directory "$work/site" >"$work/http.log" 2>&1 & pids+=($!)
+for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:18000/ && break; sleep 0.05; done
 
-route="1#127.0.0.1:14100,1#127.0.0.1:14200,echo"
-echo "sender: portico send $route 'hello from the demo'"
-"$portico" send "$route" "hello from the demo"
-sleep 0.2
-echo; echo "n1 (127.0.0.1:14100) saw:"; sed 's/^/  /' "$logs/n1.log"
-echo; echo "n2 (127.0.0.1:14200) saw:"; sed 's/^/  /' "$logs/n2.log"
+export OCKAM_LOG=debug
+OCKAM_LISTEN=127.0.0.1:14000 "$portico" >"$work/hub.log" 2>&1 & pids+=($!)
+wait_for "$work/hub.log" "hub listening"
+OCKAM_HUB=127.0.0.1:14000 OCKAM_OUT=127.0.0.1:18000 OCKAM_RELAY=demo-device OCKAM_DATA="$work/outlet" \
+  "$portico" >"$work/outlet.log" 2>&1 & pids+=($!)
+wait_for "$work/outlet.log" "outlet ready"
+OCKAM_HUB=127.0.0.1:14000 OCKAM_IN=127.0.0.1:15080 OCKAM_FORWARD=demo-device "$portico" >"$work/inlet.log" 2>&1 & pids+=($!)
+wait_for "$work/inlet.log" "inlet listening"
+
+echo "== curl http://127.0.0.1:15080/ (the inlet)"
+curl -sS --max-time 10 http://127.0.0.1:15080/
+sleep 0.3
+
+echo
+echo "== the path it took"
+show() { echo "-- $1"; grep -E "$2" "$work/$1.log" | sed -E 's/^[0-9T:.-]+ +[a-z]+ +/   /'; }
+show outlet 'outlet ready'
+show hub 'relay "demo-device"|link .* up'
+show inlet 'inlet listening|stream 1 '
+show outlet 'stream 1 '

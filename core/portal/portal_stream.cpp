@@ -41,6 +41,7 @@ void PortalStream::start(Route peer_route, std::uint32_t peer_window) {
   state_ = State::open;
   peer_route_ = std::move(peer_route);
   flow_.set_initial_credit(peer_window);
+  spdlog::debug("{} open, peer stream via {}", label_, to_string(peer_route_));
   auto self = shared_from_this();
   asio::co_spawn(socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
   asio::co_spawn(socket_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);

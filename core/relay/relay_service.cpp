@@ -71,6 +71,7 @@ asio::awaitable<void> RelayService::forward(const std::string& name, Message mes
                  to_string(message.return_route));
     co_return;
   }
+  spdlog::debug("relay \"{}\": forwarding a message from {}", name, to_string(message.return_route));
   Route onward = binding->route_to_node;
   onward.insert(onward.end(), message.onward.begin() + 1, message.onward.end());
   message.onward = std::move(onward);

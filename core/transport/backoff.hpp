@@ -11,7 +11,7 @@ namespace portico {
 
 struct BackoffOptions {
   std::chrono::milliseconds initial{100};
-  std::chrono::milliseconds max{5000};
+  std::chrono::milliseconds max{1500};  // a returning hub sees its outlets re-register within ~2 s
   double multiplier = 2.0;
   double jitter = 0.25;  // each delay is in [base * (1 - jitter), base]
 };

@@ -7,8 +7,8 @@ portico=$1
 p1=$(free_port); p2=$(free_port)
 OCKAM_LISTEN=127.0.0.1:$p1 OCKAM_LOG=debug "$portico" >"$work/n1.log" 2>&1 & pids+=($!)
 OCKAM_LISTEN=127.0.0.1:$p2 OCKAM_LOG=debug "$portico" >"$work/n2.log" 2>&1 & pids+=($!)
-wait_for_log "$work/n1.log" "node listening"
-wait_for_log "$work/n2.log" "node listening"
+wait_for_log "$work/n1.log" "hub listening"
+wait_for_log "$work/n2.log" "hub listening"
 
 out=$("$portico" send "1#127.0.0.1:$p1,1#127.0.0.1:$p2,echo" "bridge hello" 3) || fail "send exited $?"
 [ "$(grep -c '^reply "bridge hello" via 0#tcp-out-[0-9a-f]* => 0#tcp-out-[0-9a-f]* => 0#echo$' <<<"$out")" -eq 3 ] ||
@@ -27,7 +27,7 @@ check_error() {  # expected_code variable env...
   [ "$(wc -l <<<"$msg")" -eq 1 ] || fail "more than one line: $msg"
   grep -q "$variable" <<<"$msg" || fail "message does not name $variable: $msg"
 }
-check_error 10 OCKAM_LISTEN
+check_error 9 OCKAM_LISTEN
 check_error 10 OCKAM_LISTEN OCKAM_LISTEN=127.0.0.1:0
 check_error 19 OCKAM_LOG OCKAM_LISTEN=127.0.0.1:4000 OCKAM_LOG=loud
 echo "agent bridge test passed"
