@@ -83,6 +83,9 @@ void on_termination(Node& node, std::function<void()> stop_accepting, std::funct
       }
       if (open_streams() > 0) spdlog::warn("{} streams still open after {} s: closing them", open_streams(), kDrainTime.count());
       finish();
+      // Let the resets just queued reach the links before they close.
+      tick.expires_after(std::chrono::milliseconds(200));
+      co_await tick.async_wait(asio::use_awaitable);
       node.tcp.stop();
       node.io.stop();
     }, asio::detached);
