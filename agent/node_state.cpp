@@ -1,32 +1,14 @@
 #include "node_state.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
 
+#include "identity/vault.hpp"
 #include "relay/relay_messages.hpp"
 
 namespace portico::agent {
 namespace {
-
-std::error_code last_error() { return {errno, std::generic_category()}; }
-
-std::error_code write_file_atomically(const std::filesystem::path& path, const std::string& content) {
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return last_error();
-  const bool written = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
-                       ::fsync(fd) == 0;
-  const std::error_code write_error = written ? std::error_code{} : last_error();
-  ::close(fd);
-  if (write_error) return write_error;
-  if (::rename(temporary.c_str(), path.c_str()) != 0) return last_error();
-  return {};
-}
 
 bool is_node_id(const std::string& s) {
   return s.size() == 32 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
@@ -58,7 +40,7 @@ Result<std::string> load_or_create_node_id(const std::string& data_dir) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
   for (int i = 0; i < 32; ++i) id += kHex[random() & 0xf];
-  if (auto write_error = write_file_atomically(path, id + "\n")) return write_error;
+  if (auto write_error = identity::write_private_file(path, as_bytes(id + "\n"))) return write_error;
   return id;
 }
 

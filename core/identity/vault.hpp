@@ -1,0 +1,28 @@
+#pragma once
+// Vault: the node's secrets and credentials as files in its data dir. Files are mode 0600 and written to a
+// temporary name, fsynced and renamed, so a power cut (common on a Pi) never leaves half a key.
+
+#include <filesystem>
+#include <string>
+
+#include "identity/identity.hpp"
+
+namespace portico::identity {
+
+// Writes `content` to `path` atomically with mode 0600.
+std::error_code write_private_file(const std::filesystem::path& path, ByteView content);
+Result<Bytes> read_file(const std::filesystem::path& path);
+
+class Vault {
+ public:
+  explicit Vault(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  // The identity kept in identity.key, created (and the directory with it) on first use.
+  Result<Identity> load_or_create_identity() const;
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace portico::identity
