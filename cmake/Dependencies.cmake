@@ -9,6 +9,10 @@ add_library(portico_asio INTERFACE)
 target_include_directories(portico_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
 target_compile_definitions(portico_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
 target_link_libraries(portico_asio INTERFACE Threads::Threads)
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  # asio 1.22 enables co_await for clang only with libc++; clang 14 with libstdc++ 12 has C++20 coroutines too.
+  target_compile_definitions(portico_asio INTERFACE ASIO_HAS_CO_AWAIT=1 ASIO_HAS_STD_COROUTINE=1)
+endif()
 add_library(portico::asio ALIAS portico_asio)
 
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)

@@ -13,13 +13,17 @@ if [ -z "${PRESETS:-}" ]; then
   echo "== fuzz smoke run (clang, libFuzzer)"
   cmake --preset fuzz >/dev/null
   cmake --build --preset fuzz -j "$jobs"
+  scratch=$(mktemp -d)
   for target in build/fuzz/fuzz/fuzz_*; do
     name=$(basename "$target")
     corpus="fuzz/corpus/${name#fuzz_}"
-    "$target" -max_total_time="${FUZZ_SECONDS:-10}" -print_final_stats=1 "$corpus" 2>&1 |
+    mkdir -p "$scratch/$name"
+    # New inputs go to the scratch folder (the first one named); the checked-in seeds are only read.
+    "$target" -max_total_time="${FUZZ_SECONDS:-10}" -print_final_stats=1 "$scratch/$name" "$corpus" 2>&1 |
       grep -E 'Done|number_of_executed_units|ERROR|SUMMARY' || true
     [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz target $name failed"; exit 1; }
   done
+  rm -rf "$scratch"
 fi
 
 for preset in $presets; do
