@@ -117,6 +117,11 @@ int run_inlet(const Config& config) {
                            Address::local(std::string(relay::kRelayAddressPrefix) + config.forward),
                            Address::local(std::string(portal::kOutletAddress))};
   portal::PortalInlet inlet(node.router, outlet_route, "relay \"" + config.forward + "\"");
+  // Every stream's route to its outlet runs over this link: when it drops, those streams are gone for good
+  // (the hub forgets the link), so close their clients now rather than leave them hanging.
+  hub_link->on_state_change([&inlet](bool up) {
+    if (!up) inlet.reset_all("the link to the hub went down", false);
+  });
   asio::co_spawn(node.io, inlet.serve(*acceptor), asio::detached);
   spdlog::info("inlet listening on {} -> relay \"{}\" on hub {}", config.inlet_listen.to_string(), config.forward,
                config.hub.to_string());
@@ -139,6 +144,9 @@ int run_outlet(const Config& config) {
   const std::string name = relay_name(config, *node_id);
   auto outlet = portal::PortalOutlet::start(node.io.get_executor(), node.router, config.outlet_target);
   auto hub_link = node.tcp.connect(config.hub.to_string());
+  hub_link->on_state_change([outlet](bool up) {
+    if (!up) outlet->reset_all("the link to the hub went down", false);
+  });
   const std::string hub = config.hub.to_string(), target = config.outlet_target.to_string();
   auto relay_client = relay::RelayClient::start(node.router, hub_link, {
       .name = name,

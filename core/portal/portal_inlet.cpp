@@ -39,7 +39,7 @@ asio::awaitable<void> PortalInlet::serve(asio::ip::tcp::acceptor& acceptor) {
 void PortalInlet::adopt(asio::ip::tcp::socket socket) {
   const std::uint64_t id = next_id_++;
   const std::string label = "stream " + std::to_string(id) + " from " + peer_of(socket) + " to " + outlet_name_;
-  auto stream = std::make_shared<PortalStream>(std::move(socket), router_, options_.window, label);
+  auto stream = std::make_shared<PortalStream>(std::move(socket), router_, options_, label);
   stream->on_closed([this](const PortalStream& closed, const std::string& reason) {
     if (reason.empty()) {
       spdlog::debug("{} closed", closed.label());
@@ -71,9 +71,9 @@ void PortalInlet::stop_accepting() {
   }
 }
 
-void PortalInlet::reset_all(const std::string& reason) {
+void PortalInlet::reset_all(const std::string& reason, bool tell_peer) {
   auto streams = streams_;  // reset() erases from streams_
-  for (auto& [address, stream] : streams) stream->reset(reason);
+  for (auto& [address, stream] : streams) stream->reset(reason, tell_peer);
 }
 
 }  // namespace portico::portal

@@ -18,11 +18,6 @@
 
 namespace portico::portal {
 
-struct PortalOptions {
-  std::uint32_t window = 512 * 1024;  // bytes a stream may have in flight per direction
-  std::chrono::milliseconds open_timeout{10000};
-};
-
 class PortalInlet {
  public:
   PortalInlet(Router& router, Route outlet_route, std::string outlet_name, PortalOptions options = {});
@@ -32,7 +27,8 @@ class PortalInlet {
   void adopt(asio::ip::tcp::socket socket);
 
   void stop_accepting();
-  void reset_all(const std::string& reason);
+  // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
+  void reset_all(const std::string& reason, bool tell_peer = true);
   std::size_t open_streams() const { return streams_.size(); }
   std::uint64_t streams_started() const { return next_id_ - 1; }
 

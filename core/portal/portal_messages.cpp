@@ -3,7 +3,7 @@
 namespace portico::portal {
 namespace {
 
-enum Type : std::uint8_t { kOpen = 1, kAccept, kData, kCredit, kShutdown, kReset };
+enum Type : std::uint8_t { kOpen = 1, kAccept, kData, kCredit, kShutdown, kReset, kPing };
 static_assert(kData == kDataType);
 
 template <typename T>
@@ -38,6 +38,8 @@ Bytes encode(const PortalMessage& message) {
     w.varint(credit->bytes);
   } else if (std::holds_alternative<Shutdown>(message)) {
     w.u8(kShutdown);
+  } else if (std::holds_alternative<Ping>(message)) {
+    w.u8(kPing);
   } else {
     const std::string& reason = std::get<Reset>(message).reason;
     const std::size_t n = std::min(reason.size(), kMaxReasonBytes);
@@ -69,6 +71,7 @@ Result<PortalMessage> decode_portal_message(ByteView input) {
       return PortalMessage{Data{Bytes(bytes->begin(), bytes->end())}};
     }
     case kShutdown: return finish(r, Shutdown{});
+    case kPing: return finish(r, Ping{});
     case kReset: {
       auto len = r.varint();
       if (!len) return len.error();

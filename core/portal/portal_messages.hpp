@@ -8,6 +8,8 @@
 //   Credit   = 0x04 bytes:varint       I wrote `bytes` more to my socket: you may send that much more
 //   Shutdown = 0x05                    I will send no more data (the client or service half-closed)
 //   Reset    = 0x06 reason:str         the stream is over, abnormally; reason says why (for the logs)
+//   Ping     = 0x07                    sent by a side that has been quiet for a keepalive interval: the peer's
+//                                      silence for several intervals means its stream (or the path) is gone
 //
 // Flow control is by credit: a side never has more Data in flight than the window its peer granted and
 // replenished with Credit, so a slow reader slows only its own stream and nothing buffers without bound.
@@ -31,8 +33,9 @@ struct Data { Bytes bytes; friend bool operator==(const Data&, const Data&) = de
 struct Credit { std::uint32_t bytes = 0; friend bool operator==(const Credit&, const Credit&) = default; };
 struct Shutdown { friend bool operator==(const Shutdown&, const Shutdown&) = default; };
 struct Reset { std::string reason; friend bool operator==(const Reset&, const Reset&) = default; };
+struct Ping { friend bool operator==(const Ping&, const Ping&) = default; };
 
-using PortalMessage = std::variant<Open, Accept, Data, Credit, Shutdown, Reset>;
+using PortalMessage = std::variant<Open, Accept, Data, Credit, Shutdown, Reset, Ping>;
 
 Bytes encode(const PortalMessage& message);
 // Data without copying the bytes twice: the type byte then `bytes`.

@@ -49,7 +49,7 @@ asio::awaitable<void> PortalOutlet::connect_and_accept(Message open, std::uint32
     co_await refuse("cannot connect to target " + target_.to_string() + ": " + socket.error().message());
     co_return;
   }
-  auto stream = std::make_shared<PortalStream>(std::move(*socket), router_, options_.window, label);
+  auto stream = std::make_shared<PortalStream>(std::move(*socket), router_, options_, label);
   stream->on_closed([this](const PortalStream& closed, const std::string& reason) {
     if (reason.empty()) {
       spdlog::debug("{} closed", closed.label());
@@ -64,9 +64,9 @@ asio::awaitable<void> PortalOutlet::connect_and_accept(Message open, std::uint32
   co_await stream->accept(open.return_route, peer_window);
 }
 
-void PortalOutlet::reset_all(const std::string& reason) {
+void PortalOutlet::reset_all(const std::string& reason, bool tell_peer) {
   auto streams = streams_;
-  for (auto& [address, stream] : streams) stream->reset(reason);
+  for (auto& [address, stream] : streams) stream->reset(reason, tell_peer);
 }
 
 }  // namespace portico::portal

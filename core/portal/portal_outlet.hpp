@@ -28,7 +28,8 @@ class PortalOutlet final : public Worker, public std::enable_shared_from_this<Po
   asio::awaitable<void> handle_message(Message message) override;
 
   void stop_accepting() { accepting_ = false; }
-  void reset_all(const std::string& reason);
+  // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
+  void reset_all(const std::string& reason, bool tell_peer = true);
   std::size_t open_streams() const { return streams_.size(); }
 
  private:

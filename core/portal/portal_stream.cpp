@@ -13,12 +13,14 @@ namespace {
 constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
 }  // namespace
 
-PortalStream::PortalStream(asio::ip::tcp::socket socket, Router& router, std::uint32_t window, std::string label)
+PortalStream::PortalStream(asio::ip::tcp::socket socket, Router& router, const PortalOptions& options,
+                           std::string label)
     : socket_(std::move(socket)),
       router_(router),
       address_(random_local_address("portal")),
       label_(std::move(label)),
-      flow_(window),
+      flow_(options.window),
+      liveness_(options.keepalive_interval, options.peer_dead_after, Liveness::Clock::now()),
       credit_arrived_(socket_.get_executor()),
       data_arrived_(socket_.get_executor()) {
   asio::error_code ignored;
@@ -45,10 +47,29 @@ void PortalStream::start(Route peer_route, std::uint32_t peer_window) {
   auto self = shared_from_this();
   asio::co_spawn(socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
   asio::co_spawn(socket_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->keepalive_loop(); }, asio::detached);
+}
+
+asio::awaitable<void> PortalStream::keepalive_loop() {
+  auto self = shared_from_this();
+  asio::steady_timer timer(socket_.get_executor());
+  liveness_.on_received(Liveness::Clock::now());
+  while (state_ == State::open) {
+    timer.expires_at(liveness_.next_deadline());
+    co_await timer.async_wait(kUseTuple);
+    if (state_ != State::open) co_return;
+    const auto now = Liveness::Clock::now();
+    if (liveness_.peer_dead(now)) {
+      reset("no word from the peer stream for a while: it or the path to it is gone");
+      co_return;
+    }
+    if (liveness_.heartbeat_due(now)) co_await send_to_peer(encode(Ping{}));
+  }
 }
 
 asio::awaitable<void> PortalStream::handle_message(Message message) {
   if (state_ == State::closed) co_return;
+  liveness_.on_received(Liveness::Clock::now());
   const ByteView payload = message.payload;
   // Data, the common case, is queued as it arrived: no decode copy.
   if (!payload.empty() && payload[0] == kDataType && state_ == State::open) {
@@ -77,6 +98,8 @@ asio::awaitable<void> PortalStream::handle_message(Message message) {
   } else if (std::holds_alternative<Shutdown>(*decoded) && state_ == State::open) {
     flow_.on_peer_eof();
     data_arrived_.notify();
+  } else if (std::holds_alternative<Ping>(*decoded) && state_ == State::open) {
+    // Its arrival was the point.
   } else if (auto* reset_message = std::get_if<Reset>(&*decoded)) {
     reset("reset by peer: " + reset_message->reason, false);
   } else {
@@ -136,6 +159,7 @@ asio::awaitable<void> PortalStream::write_loop() {
 }
 
 asio::awaitable<void> PortalStream::send_to_peer(Bytes payload) {
+  liveness_.on_sent(Liveness::Clock::now());
   Message message{peer_route_, Route(1, address_), std::move(payload)};
   co_await router_.send(std::move(message));
 }

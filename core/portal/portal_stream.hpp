@@ -23,10 +23,19 @@
 #include <asio/ip/tcp.hpp>
 
 #include "portal/stream_flow.hpp"
+#include "transport/liveness.hpp"
 #include "routing/router.hpp"
 #include "util/notify.hpp"
 
 namespace portico::portal {
+
+struct PortalOptions {
+  std::uint32_t window = 512 * 1024;  // bytes a stream may have in flight per direction
+  std::chrono::milliseconds open_timeout{10000};
+  // A stream quiet this long sends Ping; one that hears nothing from its peer for `peer_dead_after` is reset.
+  std::chrono::milliseconds keepalive_interval{10000};
+  std::chrono::milliseconds peer_dead_after{35000};
+};
 
 class PortalStream final : public Worker, public std::enable_shared_from_this<PortalStream> {
  public:
@@ -35,7 +44,7 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   // Called once when the stream is over; `reason` is empty after a clean close in both directions.
   using OnClosed = std::function<void(const PortalStream&, const std::string& reason)>;
 
-  PortalStream(asio::ip::tcp::socket socket, Router& router, std::uint32_t window, std::string label);
+  PortalStream(asio::ip::tcp::socket socket, Router& router, const PortalOptions& options, std::string label);
 
   const Address& address() const { return address_; }
   asio::any_io_executor executor() { return socket_.get_executor(); }
@@ -60,6 +69,7 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   void start(Route peer_route, std::uint32_t peer_window);
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
+  asio::awaitable<void> keepalive_loop();
   asio::awaitable<void> send_to_peer(Bytes payload);
   void maybe_finish();
   void close(const std::string& reason);
@@ -69,6 +79,7 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   Address address_;
   std::string label_;
   StreamFlow flow_;
+  Liveness liveness_;
   State state_ = State::opening;
   Route peer_route_;
   std::deque<Bytes> to_write_;  // Data payloads (type byte first); bounded by the credit we granted

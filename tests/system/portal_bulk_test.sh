@@ -21,4 +21,5 @@ stop_agent "$outlet" outlet
 stop_agent "$hub" hub
 echo "$result"
 echo "portal bulk test passed: $bytes bytes each way; peak RSS hub $(($(rss_peak_kib rss.samples hub) / 1024)) MiB," \
-  "outlet $(($(rss_peak_kib rss.samples outlet) / 1024)) MiB, inlet $(($(rss_peak_kib rss.samples inlet) / 1024)) MiB"
+  "outlet $(($(rss_peak_kib rss.samples outlet) / 1024)) MiB, inlet $(($(rss_peak_kib rss.samples inlet) / 1024)) MiB" \
+  "$(sanitized && echo "(AddressSanitizer build)")"

@@ -14,6 +14,7 @@ start_inlet inlet "$hp" "$lp" "$relay"; inlet=$last_pid
 registered="relay \"$relay\" registered on hub 127.0.0.1:$hp"
 
 # A transfer in progress: 2 MB/s, checked byte for byte, until the connection is closed.
+inflight_start=$(now)
 python3 "$load" read-client --port "$lp" --rate 2000000 --duration 60 --until-closed --timeout 30 \
   --progress "$work/inflight.progress" >"$work/inflight.log" 2>&1 & inflight=$!; pids+=("$inflight")
 for ((i = 0; i < 200; i++)); do
@@ -27,7 +28,7 @@ before=$(grep -cF "$registered" "$work/outlet.log" || true)
 kill -9 "$hub"; wait "$hub" 2>/dev/null || true; forget_pid "$hub"
 killed=$(now)
 
-# The stream in flight must be closed (EOF or reset, not left hanging), within 10 s of the kill.
+# Note when the stream in flight is closed (checked at the end).
 inflight_closed=
 while awk -v s="$killed" -v e="$(now)" -v d="$down" 'BEGIN { exit !(e - s < d) }'; do
   if ! alive "$inflight"; then
@@ -39,8 +40,10 @@ done
 sleep "$(awk -v s="$killed" -v e="$(now)" -v d="$down" 'BEGIN { r = d - (e - s); print (r > 0 ? r : 0) }')"
 
 python3 "$load" watch-restart --listen-log "$work/hub2.log" --listen "hub listening on 127.0.0.1:$hp" \
-  --reg-log "$work/outlet.log" --reg "$registered" --reg-after "$before" --timeout 20 >"$work/watch.out" 2>&1 &
+  --reg-log "$work/outlet.log" --reg "$registered" --reg-after "$before" --timeout 20 --ready "$work/watching" \
+  >"$work/watch.out" 2>&1 &
 watch=$!; pids+=("$watch")
+wait_for_log "$work/watching" watching
 start_hub hub2 "$hp"; hub=$last_pid
 wait "$watch" || fail "re-registration: $(cat "$work/watch.out")"
 forget_pid "$watch"
@@ -49,14 +52,6 @@ awk -v d="$delay" 'BEGIN { exit !(d < 2.0) }' ||
   fail "the outlet registered again ${delay}s after the new hub was listening (limit 2s)"
 [ "$delay_stamps" = unknown ] || awk -v d="$delay_stamps" 'BEGIN { exit !(d < 2.0) }' ||
   fail "by the log timestamps the outlet registered again ${delay_stamps}s after the new hub listened (limit 2s)"
-
-if [ -z "$inflight_closed" ]; then
-  while alive "$inflight" && awk -v s="$killed" -v e="$(now)" 'BEGIN { exit !(e - s < 10) }'; do sleep 0.05; done
-  alive "$inflight" && fail "the stream in flight was still open 10s after the hub was killed"
-  inflight_closed="between $down and 10"
-fi
-wait "$inflight" || fail "the stream in flight: $(cat "$work/inflight.log")"
-forget_pid "$inflight"
 
 # A fresh connection through the same inlet: data flows, byte for byte. The inlet may need a moment to redial.
 fresh_start=$(now); attempts=0
@@ -67,7 +62,27 @@ until fresh=$(python3 "$load" read-client --port "$lp" --duration 1 --timeout 5 
     fail "no working connection through the inlet within 10s after the hub came back ($attempts attempts; last: $fresh)"
   sleep 0.2
 done
-fresh_after=$(awk -v s="$fresh_start" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }')
+fresh_after=$(awk -v s="$fresh_start" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }')  # includes its 1 s read
+
+echo "re-registered ${delay}s after the new hub listened (log timestamps: ${delay_stamps}s); a fresh connection" \
+  "through the inlet worked after $attempts failed attempts (${fresh_after}s)"
+
+# The stream that was in flight when the hub died: closed (EOF or reset), not left hanging, within 10 s of the kill.
+if [ -z "$inflight_closed" ]; then
+  while alive "$inflight" && awk -v s="$killed" -v e="$(now)" 'BEGIN { exit !(e - s < 10) }'; do sleep 0.05; done
+  if alive "$inflight"; then
+    read -r got last <"$work/inflight.progress"
+    sockets=$(ss -tnH state established "( sport = :$lp or dport = :$tp )" 2>/dev/null |
+      awk '{ printf "%s<->%s; ", $3, $4 }')
+    fail "the stream in flight when the hub was killed is still open $(awk -v s="$killed" -v e="$(now)" \
+      'BEGIN { printf "%.1f", e - s }')s later: its client has read $got bytes, the last of them ${last}s after it" \
+      "connected, the hub was killed $(awk -v s="$inflight_start" -v e="$killed" 'BEGIN { printf "%.1f", e - s }')s" \
+      "after it connected; connections still established (client side and target side): ${sockets:-unknown}"
+  fi
+  inflight_closed="between $down and 10"
+fi
+wait "$inflight" || fail "the stream in flight: $(cat "$work/inflight.log")"
+forget_pid "$inflight"
 
 stop_agent "$inlet" inlet
 stop_agent "$outlet" outlet

@@ -66,12 +66,13 @@ start_inlet() {
   wait_for_log "$work/$name.log" "inlet listening on 127\.0\.0\.1:$listen"
 }
 
-# start_server LOGNAME MODE --port PORT ...: a portal_load.py server, once it accepts connections. Sets last_pid.
+# start_server LOGNAME MODE --port PORT ...: a portal_load.py server, once it listens (no probe connection: the
+# servers count connections). Sets last_pid.
 start_server() {
   local name=$1 mode=$2 port=$4
   python3 "$load" "$mode" "${@:3}" >"$work/$name.log" 2>&1 &
   last_pid=$!; pids+=("$last_pid")
-  wait_port "$port"
+  wait_for_log "$work/$name.log" "^listening on 127\.0\.0\.1:$port$"
 }
 
 # stop_agent PID NAME [SIGNAL]: SIGTERM (or SIGNAL); the agent must exit 0 within 5 s.

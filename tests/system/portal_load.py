@@ -185,7 +185,8 @@ def bulk_client(args):
     if problems:
         die("; ".join(problems))
     mb = 1e6
-    log(f"bulk ok: up {sent['bytes']} bytes in {sent['seconds']:.2f}s ({sent['bytes'] / mb / sent['seconds']:.1f} MB/s),"
+    log(f"bulk ok: up {sent['bytes']} bytes in {sent['seconds']:.2f}s "
+        f"({sent['bytes'] / mb / sent['seconds']:.1f} MB/s),"
         f" down {received['bytes']} bytes in {received['seconds']:.2f}s "
         f"({received['bytes'] / mb / received['seconds']:.1f} MB/s), both ways "
         f"{(sent['bytes'] + received['bytes']) / mb / elapsed:.1f} MB/s total in {elapsed:.2f}s; "
@@ -480,7 +481,7 @@ def rss(args):
 def watch_restart(args):
     """Polls two log files: the first line containing --listen in --listen-log, and the first time --reg-log has
     more than --reg-after lines containing --reg. Prints the delay between the two, measured with a clock and
-    from the lines' own timestamps."""
+    from the lines' own timestamps ('unknown' if they have none). Creates --ready once it is watching."""
     def lines(path):
         try:
             with open(path, errors="replace") as f:
@@ -498,6 +499,8 @@ def watch_restart(args):
 
     deadline = time.monotonic() + args.timeout
     listen_at = reg_at = listen_line = reg_line = None
+    if args.ready:
+        write_atomic(args.ready, "watching\n")
     while time.monotonic() < deadline and reg_at is None:
         now = time.monotonic()
         if listen_at is None:
@@ -598,6 +601,7 @@ def main():
     p.add_argument("--reg", required=True)
     p.add_argument("--reg-after", type=int, required=True)
     p.add_argument("--timeout", type=float, default=15)
+    p.add_argument("--ready", help="file to create once watching")
     p.set_defaults(run=watch_restart)
 
     args = parser.parse_args()

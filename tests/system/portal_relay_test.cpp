@@ -3,6 +3,8 @@
 
 #include "portal/portal_inlet.hpp"
 
+#include <array>
+
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 #include <gtest/gtest.h>
@@ -50,18 +52,18 @@ struct EchoService {
 };
 
 struct PortalWorld {
-  explicit PortalWorld(asio::io_context& io, HostPort target)
+  explicit PortalWorld(asio::io_context& io, HostPort target,
+                       portal::PortalOptions options = {.window = 64 * 1024, .open_timeout = 2s})
       : hub(io), outlet_node(io), inlet_node(io), inlet_acceptor(io, {asio::ip::make_address("127.0.0.1"), 0}) {
     relays = relay::RelayService::start(hub.router);
-    outlet = portal::PortalOutlet::start(io.get_executor(), outlet_node.router, target);
+    outlet = portal::PortalOutlet::start(io.get_executor(), outlet_node.router, target, options);
     relay_client = relay::RelayClient::start(outlet_node.router, outlet_node.tcp.connect(hub.address().value),
                                              {.name = "svc", .owner = "node-a",
                                               .on_registered = [this](const relay::Registered&, bool) { ++registrations; },
                                               .on_refused = {}});
     const Route outlet_route{inlet_node.tcp.connect(hub.address().value)->address(), Address::local("forward_to_svc"),
                              Address::local("outlet")};
-    inlet = std::make_unique<portal::PortalInlet>(inlet_node.router, outlet_route, "relay svc",
-                                                  portal::PortalOptions{.window = 64 * 1024, .open_timeout = 2s});
+    inlet = std::make_unique<portal::PortalInlet>(inlet_node.router, outlet_route, "relay svc", options);
     asio::co_spawn(io, inlet->serve(inlet_acceptor), asio::detached);
   }
   std::uint16_t inlet_port() const { return inlet_acceptor.local_endpoint().port(); }
@@ -190,6 +192,36 @@ TEST(PortalRelay, AnotherOwnerCannotTakeTheNameButTheOwnerCanReturn) {
     EXPECT_EQ(binding->owner, "node-a");
     other->stop(), again->stop();
     intruder.stop(), returning.stop();
+    world.stop();
+  }());
+}
+
+TEST(PortalRelay, StreamWhosePeerFallsSilentIsResetOnBothSides) {
+  asio::io_context io;
+  EchoService service(io);
+  PortalWorld world(io, service.address(),
+                    {.window = 64 * 1024, .open_timeout = 2s, .keepalive_interval = 100ms, .peer_dead_after = 400ms});
+  run_scenario(io, [&]() -> asio::awaitable<void> {
+    CO_ASSERT_TRUE(co_await eventually([&] { return world.registrations == 1; }, 3s));
+    asio::ip::tcp::socket client(io);
+    co_await client.async_connect({asio::ip::make_address("127.0.0.1"), world.inlet_port()}, asio::use_awaitable);
+    co_await asio::async_write(client, asio::buffer(std::string("ping")), asio::use_awaitable);
+    std::array<char, 4> echoed{};
+    co_await asio::async_read(client, asio::buffer(echoed), asio::use_awaitable);
+    // An idle stream stays up: keepalives flow both ways.
+    asio::steady_timer idle(io, 1s);
+    co_await idle.async_wait(asio::use_awaitable);
+    EXPECT_EQ(world.inlet->open_streams(), 1u);
+    EXPECT_EQ(world.outlet->open_streams(), 1u);
+    // Now everything the inlet sends vanishes (as if the path broke somewhere past its own link).
+    world.inlet_node.router.unregister_worker(world.inlet_node.tcp.connect(world.hub.address().value)->address());
+    const auto start = std::chrono::steady_clock::now();
+    CO_ASSERT_TRUE(co_await eventually(
+        [&] { return world.inlet->open_streams() == 0 && world.outlet->open_streams() == 0; }, 3s));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+    std::array<char, 1> byte{};
+    auto [ec, n] = co_await client.async_read_some(asio::buffer(byte), kTuple);
+    EXPECT_TRUE(ec) << "the client's connection is closed";
     world.stop();
   }());
 }

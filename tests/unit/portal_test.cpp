@@ -14,12 +14,14 @@ TEST(PortalMessages, EncodingsAreAsSpecified) {
   EXPECT_EQ(encode(Credit{300}), (Bytes{0x04, 0xac, 0x02}));
   EXPECT_EQ(encode(Shutdown{}), (Bytes{0x05}));
   EXPECT_EQ(encode(Reset{"no"}), (Bytes{0x06, 0x02, 'n', 'o'}));
+  EXPECT_EQ(encode(Ping{}), (Bytes{0x07}));
 }
 
 TEST(PortalMessages, RoundTrips) {
   for (const PortalMessage& m : {PortalMessage{Open{512 * 1024}}, PortalMessage{Accept{7}},
                                  PortalMessage{Data{Bytes(kMaxDataBytes, 0xaa)}}, PortalMessage{Credit{0}},
-                                 PortalMessage{Shutdown{}}, PortalMessage{Reset{"target refused"}}}) {
+                                 PortalMessage{Shutdown{}}, PortalMessage{Reset{"target refused"}},
+                                 PortalMessage{Ping{}}}) {
     auto back = decode_portal_message(encode(m));
     ASSERT_TRUE(back) << back.error().message();
     EXPECT_EQ(*back, m);
@@ -28,7 +30,8 @@ TEST(PortalMessages, RoundTrips) {
 
 TEST(PortalMessages, MalformedInputsEachHaveTheirError) {
   EXPECT_EQ(decode_portal_message(Bytes{}).error(), wire::Error::truncated);
-  EXPECT_EQ(decode_portal_message(Bytes{0x07}).error(), wire::Error::bad_message_type);
+  EXPECT_EQ(decode_portal_message(Bytes{0x08}).error(), wire::Error::bad_message_type);
+  EXPECT_EQ(decode_portal_message(Bytes{0x07, 0x00}).error(), wire::Error::trailing_bytes);
   EXPECT_EQ(decode_portal_message(Bytes{0x01}).error(), wire::Error::truncated);
   EXPECT_EQ(decode_portal_message(Bytes{0x01, 0x80}).error(), wire::Error::truncated);
   EXPECT_EQ(decode_portal_message(Bytes{0x01, 0x80, 0x00}).error(), wire::Error::varint_overlong);
