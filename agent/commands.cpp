@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "logging.hpp"
+#include "platform/platform.hpp"
 #include "roles.hpp"
 #include "routing/workers.hpp"
 #include "transport/tcp_transport.hpp"
@@ -45,13 +46,19 @@ int run_from_environment() {
     std::fprintf(stderr, "portico: %s\n", error->message.c_str());
     return error->exit_code;
   }
-  const Config& config = std::get<Config>(loaded);
+  Config config = std::get<Config>(loaded);
   setup_logging(config.log_level);
   for (const std::string& warning : config.warnings) spdlog::warn("{}", warning);
+  const platform::PlatformInfo host = platform::detect("/", {.balena_device_uuid = config.device_uuid.value_or(""),
+                                                            .xdg_data_home = config.xdg_data_home,
+                                                            .home = config.home});
+  if (!config.data_dir) config.data_dir = host.data_dir.string();
+  platform::PlatformInfo shown = host;
+  shown.data_dir = *config.data_dir;
   switch (config.role) {
-    case Role::hub: return run_hub(config);
-    case Role::inlet: return run_inlet(config);
-    case Role::outlet: return run_outlet(config);
+    case Role::hub: return run_hub(config, shown);
+    case Role::inlet: return run_inlet(config, shown);
+    case Role::outlet: return run_outlet(config, shown);
   }
   return exit_code::kUsage;
 }

@@ -44,6 +44,9 @@ std::variant<Config, ConfigError> load_config(const Environment& env) {
     else return error("OCKAM_LOG", "'" + *level + "' is not one of debug, info, warn, error", "info", exit_code::kLog);
   }
   config.device_uuid = env("BALENA_DEVICE_UUID");
+  config.xdg_data_home = env("XDG_DATA_HOME").value_or("");
+  config.home = env("HOME").value_or("");
+  config.notify_socket = env("NOTIFY_SOCKET").value_or("");
   if (auto data = env("OCKAM_DATA")) {
     if (data->empty() || data->front() != '/') {
       return error("OCKAM_DATA", "'" + *data + "' is not an absolute directory path", "/data/portico",

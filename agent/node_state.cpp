@@ -16,15 +16,6 @@ bool is_node_id(const std::string& s) {
 
 }  // namespace
 
-std::string resolve_data_dir(const Config& config, const Environment& env) {
-  if (config.data_dir) return *config.data_dir;
-  std::error_code ec;
-  if (std::filesystem::is_directory("/data", ec)) return "/data/portico";
-  if (auto xdg = env("XDG_DATA_HOME"); xdg && !xdg->empty()) return *xdg + "/portico";
-  if (auto home = env("HOME"); home && !home->empty()) return *home + "/.local/share/portico";
-  return "/var/lib/portico";
-}
-
 Result<std::string> load_or_create_node_id(const std::string& data_dir) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);

@@ -10,9 +10,6 @@
 
 namespace portico::agent {
 
-// OCKAM_DATA when set; else /data/portico when /data exists (balena's persistent volume); else
-// $XDG_DATA_HOME/portico or ~/.local/share/portico.
-std::string resolve_data_dir(const Config& config, const Environment& env);
 
 // The node id stored in `data_dir`/node-id (32 hex characters), created on first use: mode 0600, written to a
 // temporary file and renamed, so a crash never leaves half a file.

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "node_state.hpp"
+#include "platform/platform.hpp"
 #include "portal/portal_inlet.hpp"
 #include "portal/portal_messages.hpp"
 #include "portal/portal_outlet.hpp"
@@ -92,26 +93,36 @@ void on_termination(Node& node, std::function<void()> stop_accepting, std::funct
   });
 }
 
+// Tells a systemd-style supervisor (NOTIFY_SOCKET) that the role is serving.
+void notify_ready(const Config& config) {
+  if (auto ec = platform::Notifier(config.notify_socket).ready()) {
+    spdlog::warn("NOTIFY_SOCKET {}: cannot send READY=1: {}", config.notify_socket, ec.message());
+  }
+}
+
 }  // namespace
 
-int run_hub(const Config& config) {
+int run_hub(const Config& config, const platform::PlatformInfo& host) {
   Node node;
   auto acceptor = listen_on(node.io, config.listen, "OCKAM_LISTEN");
   if (!acceptor) return exit_code::kListen;
+  spdlog::info("{}", platform::summary(host));
   auto relays = relay::RelayService::start(node.router);
   node.router.register_worker(Address::local("echo"), std::make_shared<EchoWorker>(node.router, Address::local("echo")));
   asio::co_spawn(node.io, node.tcp.serve(*acceptor), asio::detached);
   spdlog::info("hub listening on {} (relay service at 0#relay, echo at 0#echo)", config.listen.to_string());
+  notify_ready(config);
   on_termination(node, [] {}, [] { return std::size_t{0}; }, [] {});
   node.io.run();
   return 0;
 }
 
-int run_inlet(const Config& config) {
+int run_inlet(const Config& config, const platform::PlatformInfo& host) {
   Node node;
   if (!hub_resolves(node.io, config.hub)) return exit_code::kHub;
   auto acceptor = listen_on(node.io, config.inlet_listen, "OCKAM_IN");
   if (!acceptor) return exit_code::kIn;
+  spdlog::info("{}", platform::summary(host));
   auto hub_link = node.tcp.connect(config.hub.to_string());
   const Route outlet_route{hub_link->address(),
                            Address::local(std::string(relay::kRelayAddressPrefix) + config.forward),
@@ -125,22 +136,24 @@ int run_inlet(const Config& config) {
   asio::co_spawn(node.io, inlet.serve(*acceptor), asio::detached);
   spdlog::info("inlet listening on {} -> relay \"{}\" on hub {}", config.inlet_listen.to_string(), config.forward,
                config.hub.to_string());
+  notify_ready(config);
   on_termination(node, [&] { inlet.stop_accepting(); }, [&] { return inlet.open_streams(); },
                  [&] { inlet.reset_all("the inlet is shutting down"); });
   node.io.run();
   return 0;
 }
 
-int run_outlet(const Config& config) {
+int run_outlet(const Config& config, const platform::PlatformInfo& host) {
   Node node;
   if (!hub_resolves(node.io, config.hub)) return exit_code::kHub;
-  const std::string data_dir = resolve_data_dir(config, process_environment());
+  const std::string data_dir = config.data_dir.value_or("");
   auto node_id = load_or_create_node_id(data_dir);
   if (!node_id) {
     std::fprintf(stderr, "portico: OCKAM_DATA: cannot keep the node id in %s: %s (example: OCKAM_DATA=/data/portico)\n",
                  data_dir.c_str(), node_id.error().message().c_str());
     return exit_code::kData;
   }
+  spdlog::info("{}", platform::summary(host));
   const std::string name = relay_name(config, *node_id);
   auto outlet = portal::PortalOutlet::start(node.io.get_executor(), node.router, config.outlet_target);
   auto hub_link = node.tcp.connect(config.hub.to_string());
@@ -151,9 +164,11 @@ int run_outlet(const Config& config) {
   auto relay_client = relay::RelayClient::start(node.router, hub_link, {
       .name = name,
       .owner = *node_id,
-      .on_registered = [name, hub, target](const relay::Registered&, bool first) {
+      .on_registered = [name, hub, target, &config](const relay::Registered&, bool first) {
         spdlog::info("relay \"{}\" registered on hub {}", name, hub);
-        if (first) spdlog::info("outlet ready: relay \"{}\" on hub {} -> {}", name, hub, target);
+        if (!first) return;
+        spdlog::info("outlet ready: relay \"{}\" on hub {} -> {}", name, hub, target);
+        notify_ready(config);
       },
       .on_refused = [name, hub](const relay::Refused& refused) {
         spdlog::error("hub {} refused relay \"{}\": {}", hub, name, refused.reason);

@@ -10,7 +10,6 @@
 #include "channel/noise_handshake.hpp"
 
 #include <cctype>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -32,8 +31,6 @@ namespace {
 
 using testing_support::Json;
 using testing_support::JsonReader;
-
-// ---- Vectors ------------------------------------------------------------------------------------------------
 
 Bytes unhex(const std::string& hex) {
   auto nibble = [&](char c) -> std::uint8_t {

@@ -58,19 +58,5 @@ TEST(RelayName, PrefersRelayThenBalenaUuidThenNodeId) {
   EXPECT_EQ(relay_name(config, "n1"), "pg");
 }
 
-TEST(DataDir, ExplicitThenBalenaVolumeThenPerUser) {
-  Config config;
-  config.data_dir = "/srv/portico";
-  auto no_env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
-  EXPECT_EQ(resolve_data_dir(config, no_env), "/srv/portico");
-  config.data_dir.reset();
-  auto home = [](std::string_view name) -> std::optional<std::string> {
-    if (name == "HOME") return "/home/op";
-    return std::nullopt;
-  };
-  const std::string expected = std::filesystem::is_directory("/data") ? "/data/portico" : "/home/op/.local/share/portico";
-  EXPECT_EQ(resolve_data_dir(config, home), expected);
-}
-
 }  // namespace
 }  // namespace portico::agent
