@@ -1,0 +1,308 @@
+#include "channel/secure_channel.hpp"
+
+#include <chrono>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "wire/message_codec.hpp"
+
+namespace portico::channel {
+namespace {
+
+constexpr std::uint8_t kHandshakeType = 0x01;
+constexpr std::uint8_t kRecordType = 0x02;
+constexpr std::uint8_t kRefusalType = 0x03;
+// The responder's first record, empty: XX leaves the initiator done after m3, before the responder has judged
+// its identity; this tells it the responder accepted (an encrypted record nobody else could have made).
+constexpr std::uint8_t kConfirmType = 0x04;
+constexpr std::string_view kProtocolName = "Noise_XX_25519_ChaChaPoly_SHA256";
+constexpr std::string_view kPrologue = "portico/1";
+constexpr std::size_t kOutgoingMessages = 64;
+constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+std::uint64_t system_seconds() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+// The local-facing half: hands plaintext to its channel's encrypt queue.
+class EncryptorWorker final : public Worker {
+ public:
+  explicit EncryptorWorker(std::weak_ptr<SecureChannel> channel) : channel_(std::move(channel)) {}
+  asio::awaitable<void> handle_message(Message message) override {
+    if (auto channel = channel_.lock()) co_await channel->enqueue_plaintext(std::move(message));
+  }
+
+ private:
+  std::weak_ptr<SecureChannel> channel_;
+};
+
+SecureChannel::SecureChannel(asio::any_io_executor executor, Router& router, ChannelOptions options, Role role)
+    : executor_(executor),
+      router_(router),
+      options_(std::move(options)),
+      role_(role),
+      decryptor_(random_local_address("sc")),
+      encryptor_(Address::local(decryptor_.value + "-enc")),
+      settled_(executor),
+      outgoing_(executor, kOutgoingMessages) {
+  if (!options_.clock) options_.clock = system_seconds;
+  KeyPair noise_static = crypto::generate_keypair();
+  noise_public_ = noise_static.public_key;
+  auto handshake = HandshakeState::create({.role = role,
+                                           .protocol_name = kProtocolName,
+                                           .prologue = as_bytes(kPrologue),
+                                           .static_keys = std::move(noise_static),
+                                           .ephemeral_keys = std::nullopt});
+  if (!handshake) throw std::logic_error("Noise handshake setup failed: " + handshake.error().message());
+  handshake_.emplace(std::move(*handshake));
+  settled_.expires_at(asio::steady_timer::time_point::max());
+}
+
+void SecureChannel::register_workers() {
+  router_.register_worker(decryptor_, shared_from_this());
+  router_.register_worker(encryptor_, std::make_shared<EncryptorWorker>(weak_from_this()));
+}
+
+void SecureChannel::start_timeout() {
+  auto self = shared_from_this();
+  asio::co_spawn(executor_, [self]() -> asio::awaitable<void> {
+    asio::steady_timer timer(self->executor_, self->options_.handshake_timeout);
+    co_await timer.async_wait(kUseTuple);
+    if (self->state_ == State::handshaking) self->close("handshake timed out");
+  }, asio::detached);
+}
+
+std::shared_ptr<SecureChannel> SecureChannel::initiate(asio::any_io_executor executor, Router& router,
+                                                       Route route_to_listener, ChannelOptions options) {
+  auto channel = std::make_shared<SecureChannel>(executor, router, std::move(options), Role::initiator);
+  channel->register_workers();
+  channel->peer_route_ = std::move(route_to_listener);
+  channel->start_timeout();
+  asio::co_spawn(executor, [channel]() -> asio::awaitable<void> {
+    auto m1 = channel->handshake_->write_message({});  // -> e
+    if (!m1) {
+      channel->close("cannot write the first handshake message: " + m1.error().message());
+      co_return;
+    }
+    co_await channel->send_to_peer(kHandshakeType, *m1);
+  }, asio::detached);
+  return channel;
+}
+
+std::shared_ptr<SecureChannel> SecureChannel::respond(asio::any_io_executor executor, Router& router, Message m1,
+                                                      ChannelOptions options) {
+  auto channel = std::make_shared<SecureChannel>(executor, router, std::move(options), Role::responder);
+  channel->register_workers();
+  channel->peer_route_ = m1.return_route;
+  channel->start_timeout();
+  asio::co_spawn(executor, channel->on_handshake(std::move(m1)), asio::detached);
+  return channel;
+}
+
+asio::awaitable<bool> SecureChannel::established() {
+  auto self = shared_from_this();
+  if (state_ == State::handshaking) co_await settled_.async_wait(kUseTuple);
+  co_return state_ == State::established;
+}
+
+asio::awaitable<void> SecureChannel::handle_message(Message message) {
+  if (state_ == State::closed) co_return;
+  if (message.payload.empty()) {
+    close("empty message from the peer");
+    co_return;
+  }
+  switch (message.payload[0]) {
+    case kHandshakeType: co_await on_handshake(std::move(message)); break;
+    case kRecordType: co_await on_record(ByteView(message.payload).subspan(1)); break;
+    case kConfirmType: on_confirm(ByteView(message.payload).subspan(1)); break;
+    case kRefusalType:
+      close("refused by the peer: " + std::string(as_chars(ByteView(message.payload).subspan(1))));
+      break;
+    default: close("unknown message type from the peer"); break;
+  }
+}
+
+asio::awaitable<void> SecureChannel::on_handshake(Message message) {
+  auto self = shared_from_this();
+  if (state_ != State::handshaking || cipher_) {
+    ++records_rejected_;
+    close("a handshake message arrived after the handshake");
+    co_return;
+  }
+  auto payload = handshake_->read_message(ByteView(message.payload).subspan(1));
+  if (!payload) {
+    close("bad handshake message: " + payload.error().message());
+    co_return;
+  }
+  const bool initiator = role_ == Role::initiator;
+  // The initiator reads m2 (the responder's identity), the responder reads m1 (nothing yet) then m3.
+  if (initiator || handshake_->is_complete()) {
+    if (auto ec = accept_peer(*payload)) {
+      const std::string reason = "peer refused by policy: " + ec.message();
+      co_await send_to_peer(kRefusalType, as_bytes(ec.message()));
+      close(reason);
+      co_return;
+    }
+  }
+  if (initiator) peer_route_ = message.return_route;  // m2 came from the responder's decryptor
+  if (!handshake_->is_complete()) {
+    // <- e, ee, s, es (responder, m2) or -> s, se (initiator, m3): both carry our identity.
+    const Bytes mine = encode_handshake_payload(
+        make_handshake_payload(*options_.identity, noise_public_, options_.aes_hardware, options_.credential));
+    auto reply = handshake_->write_message(mine);
+    if (!reply) {
+      close("cannot write handshake message: " + reply.error().message());
+      co_return;
+    }
+    co_await send_to_peer(kHandshakeType, *reply);
+  }
+  if (!handshake_->is_complete()) co_return;
+  if (!split_keys()) co_return;
+  if (initiator) co_return;  // established once the responder confirms
+  auto confirmation = cipher_->encrypt({});
+  if (!confirmation) {
+    close("cannot encrypt the confirmation: " + confirmation.error().message());
+    co_return;
+  }
+  mark_established();
+  co_await send_to_peer(kConfirmType, *confirmation);
+}
+
+void SecureChannel::on_confirm(ByteView record) {
+  if (state_ != State::handshaking || !cipher_ || role_ != Role::initiator) {
+    close("unexpected confirmation");
+    return;
+  }
+  if (auto plaintext = cipher_->decrypt(record); !plaintext || !plaintext->empty()) {
+    close("bad confirmation from the peer");
+    return;
+  }
+  mark_established();
+}
+
+std::error_code SecureChannel::accept_peer(ByteView payload_bytes) {
+  auto payload = decode_handshake_payload(payload_bytes);
+  if (!payload) return payload.error();
+  auto remote = handshake_->remote_static();
+  if (!remote) return PolicyError::bad_attestation;
+  auto verified = check_peer(options_.policy, *payload, *remote, options_.clock());
+  if (!verified) return verified.error();
+  peer_ = std::move(*verified);
+  return {};
+}
+
+bool SecureChannel::split_keys() {
+  auto transport = std::move(*handshake_).split();
+  if (!transport) {
+    close("handshake split failed: " + transport.error().message());
+    return false;
+  }
+  cipher_.emplace(std::move(*transport));
+  return true;
+}
+
+void SecureChannel::mark_established() {
+  state_ = State::established;
+  settled_.cancel();
+  spdlog::info("secure channel {} established with {}", decryptor_.value, peer_ ? peer_->identifier : "?");
+  auto self = shared_from_this();
+  asio::co_spawn(executor_, [self]() { return self->encrypt_loop(); }, asio::detached);
+}
+
+asio::awaitable<void> SecureChannel::enqueue_plaintext(Message message) {
+  if (state_ != State::established) {
+    spdlog::warn("secure channel {}: dropped a message for {}: the channel is not established", decryptor_.value,
+                 to_string(message.onward));
+    co_return;
+  }
+  message.onward.erase(message.onward.begin());  // our encryptor hop
+  co_await outgoing_.async_send(asio::error_code{}, std::move(message), kUseTuple);
+}
+
+asio::awaitable<void> SecureChannel::encrypt_loop() {
+  auto self = shared_from_this();
+  // One coroutine encrypts and sends, so records leave in nonce order whoever queued them.
+  for (;;) {
+    auto [ec, message] = co_await outgoing_.async_receive(kUseTuple);
+    if (ec || state_ != State::established) co_return;
+    auto inner = wire::encode_message(message);
+    if (!inner) {
+      spdlog::warn("secure channel {}: dropped a message for {}: {}", decryptor_.value, to_string(message.onward),
+                   inner.error().message());
+      continue;
+    }
+    auto record = cipher_->encrypt(*inner);
+    if (!record) {
+      close("cannot encrypt: " + record.error().message());
+      co_return;
+    }
+    co_await send_to_peer(kRecordType, *record);
+  }
+}
+
+asio::awaitable<void> SecureChannel::on_record(ByteView record) {
+  auto self = shared_from_this();
+  if (state_ != State::established) {
+    close("a record arrived before the handshake finished");
+    co_return;
+  }
+  auto plaintext = cipher_->decrypt(record);
+  if (!plaintext) {
+    ++records_rejected_;
+    close("record rejected: " + plaintext.error().message());
+    co_return;
+  }
+  auto inner = wire::decode_message(*plaintext);
+  if (!inner) {
+    close("malformed message inside a record: " + inner.error().message());
+    co_return;
+  }
+  inner->return_route.insert(inner->return_route.begin(), encryptor_);
+  co_await router_.send(std::move(*inner));
+}
+
+asio::awaitable<void> SecureChannel::send_to_peer(std::uint8_t type, ByteView body) {
+  Bytes payload;
+  payload.reserve(body.size() + 1);
+  payload.push_back(type);
+  payload.insert(payload.end(), body.begin(), body.end());
+  Message message{peer_route_, Route(1, decryptor_), std::move(payload)};
+  co_await router_.send(std::move(message));
+}
+
+void SecureChannel::close(const std::string& reason) {
+  if (state_ == State::closed) return;
+  state_ = State::closed;
+  failure_ = reason;
+  spdlog::warn("secure channel {} with {} closed: {}", decryptor_.value, peer_ ? peer_->identifier : to_string(peer_route_),
+               reason);
+  outgoing_.close();
+  settled_.cancel();
+  router_.unregister_worker(decryptor_);
+  router_.unregister_worker(encryptor_);
+}
+
+std::shared_ptr<SecureChannelListener> SecureChannelListener::start(asio::any_io_executor executor, Router& router,
+                                                                    ChannelOptions options) {
+  auto listener = std::make_shared<SecureChannelListener>(std::move(executor), router, std::move(options));
+  router.register_worker(Address::local(std::string(kListenerAddress)), listener);
+  return listener;
+}
+
+asio::awaitable<void> SecureChannelListener::handle_message(Message message) {
+  if (message.payload.empty() || message.payload[0] != kHandshakeType || message.return_route.empty()) {
+    spdlog::warn("secure channel listener: dropped a message that does not open a channel, from {}",
+                 to_string(message.return_route));
+    co_return;
+  }
+  SecureChannel::respond(executor_, router_, std::move(message), options_);
+}
+
+}  // namespace portico::channel

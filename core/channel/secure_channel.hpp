@@ -1,0 +1,121 @@
+#pragma once
+// SecureChannel: a Noise XX channel between two nodes, carried in routing messages over any route (a TCP link,
+// a relay through the hub). Each end has two addresses:
+//   decryptor "sc-<hex>"      faces the peer: handshake messages and encrypted records arrive here
+//   encryptor "sc-<hex>-enc"  faces local workers: a message sent to [encryptor, rest...] reaches [rest...] on the
+//                             peer node, its return route starting with the peer's encryptor (replies come back
+//                             encrypted)
+// Payloads at the decryptor: 0x01 handshake message | 0x02 record (transport_cipher.hpp) | 0x03 refusal (text)
+// | 0x04 confirmation (the responder's first, empty record: the initiator is established only once it arrives).
+// The handshake is Noise_XX_25519_ChaChaPoly_SHA256 with prologue "portico/1"; m2 and m3 carry each side's
+// HandshakePayload (identity, attestation of the Noise key, credential), checked against the local TrustPolicy
+// before any data flows. A record that fails to decrypt, a replay or a malformed message closes this channel
+// only, with a log line naming the peer.
+//
+// Thread safety: none; one io_context thread.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <asio/experimental/channel.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "channel/handshake_payload.hpp"
+#include "channel/noise_handshake.hpp"
+#include "channel/transport_cipher.hpp"
+#include "routing/router.hpp"
+
+namespace portico::channel {
+
+inline constexpr std::string_view kListenerAddress = "secure";
+
+struct ChannelOptions {
+  std::shared_ptr<const identity::Identity> identity;
+  Bytes credential;  // this node's encoded credential; empty when it has none
+  TrustPolicy policy;
+  bool aes_hardware = false;
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::function<std::uint64_t()> clock;  // seconds since the epoch, for credential expiry; defaults to the system clock
+};
+
+class SecureChannel final : public Worker, public std::enable_shared_from_this<SecureChannel> {
+ public:
+  enum class State { handshaking, established, closed };
+
+  // Starts a channel to the listener at the end of `route_to_listener` (e.g. [link, "secure"]).
+  static std::shared_ptr<SecureChannel> initiate(asio::any_io_executor executor, Router& router,
+                                                 Route route_to_listener, ChannelOptions options);
+  // Waits until the channel is established (true) or fails (false; failure() says why).
+  asio::awaitable<bool> established();
+
+  const Address& decryptor() const { return decryptor_; }
+  const Address& encryptor() const { return encryptor_; }
+  State state() const { return state_; }
+  // The route to the peer's decryptor (known once the peer has answered).
+  const Route& peer_route() const { return peer_route_; }
+  const std::optional<VerifiedPeer>& peer() const { return peer_; }
+  // Why the channel failed or closed; empty while it is fine.
+  const std::string& failure() const { return failure_; }
+  std::uint64_t records_rejected() const { return records_rejected_; }
+
+  asio::awaitable<void> handle_message(Message message) override;
+  void close(const std::string& reason);
+
+  // Listener side: a responder for the first handshake message `m1`.
+  static std::shared_ptr<SecureChannel> respond(asio::any_io_executor executor, Router& router, Message m1,
+                                                ChannelOptions options);
+
+  SecureChannel(asio::any_io_executor executor, Router& router, ChannelOptions options, Role role);
+
+ private:
+  asio::awaitable<void> on_handshake(Message message);
+  asio::awaitable<void> on_record(ByteView record);
+  asio::awaitable<void> send_to_peer(std::uint8_t type, ByteView body);
+  asio::awaitable<void> encrypt_loop();
+  asio::awaitable<void> enqueue_plaintext(Message message);
+  std::error_code accept_peer(ByteView payload_bytes);
+  bool split_keys();
+  void mark_established();
+  void on_confirm(ByteView record);
+  void register_workers();
+  void start_timeout();
+
+  friend class EncryptorWorker;
+
+  asio::any_io_executor executor_;
+  Router& router_;
+  ChannelOptions options_;
+  Role role_;
+  Address decryptor_;
+  Address encryptor_;
+  State state_ = State::handshaking;
+  std::optional<HandshakeState> handshake_;
+  std::optional<TransportCipher> cipher_;
+  Route peer_route_;
+  std::optional<VerifiedPeer> peer_;
+  std::string failure_;
+  NoiseStaticKey noise_public_{};
+  asio::steady_timer settled_;  // cancelled when the handshake ends, either way
+  asio::experimental::channel<void(asio::error_code, Message)> outgoing_;
+  std::uint64_t records_rejected_ = 0;
+};
+
+// The worker at "secure": answers each first handshake message with a new responder channel.
+class SecureChannelListener final : public Worker {
+ public:
+  SecureChannelListener(asio::any_io_executor executor, Router& router, ChannelOptions options)
+      : executor_(std::move(executor)), router_(router), options_(std::move(options)) {}
+  static std::shared_ptr<SecureChannelListener> start(asio::any_io_executor executor, Router& router,
+                                                      ChannelOptions options);
+  asio::awaitable<void> handle_message(Message message) override;
+
+ private:
+  asio::any_io_executor executor_;
+  Router& router_;
+  ChannelOptions options_;
+};
+
+}  // namespace portico::channel
