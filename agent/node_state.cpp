@@ -26,12 +26,16 @@ Result<std::string> load_or_create_node_id(const std::string& data_dir) {
     std::getline(in, id);
     if (is_node_id(id)) return id;
     // A damaged file is replaced rather than trusted; the old name cannot be recovered from it anyway.
+    std::filesystem::remove(path, ec);
   }
   std::random_device random;
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
   for (int i = 0; i < 32; ++i) id += kHex[random() & 0xf];
-  if (auto write_error = identity::write_private_file(path, as_bytes(id + "\n"))) return write_error;
+  if (auto write_error = identity::create_private_file(path, as_bytes(id + "\n"))) {
+    if (write_error == std::errc::file_exists) return load_or_create_node_id(data_dir);  // another process won
+    return write_error;
+  }
   return id;
 }
 

@@ -9,6 +9,7 @@
 #include <asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "identity/vault.hpp"
 #include "node_state.hpp"
 #include "platform/platform.hpp"
 #include "portal/portal_inlet.hpp"
@@ -93,6 +94,19 @@ void on_termination(Node& node, std::function<void()> stop_accepting, std::funct
   });
 }
 
+// The node's identity, kept in the data dir (created on first start); nothing when the data dir is unusable
+// (after a one-line error naming OCKAM_DATA).
+std::optional<identity::Identity> load_identity(const Config& config) {
+  const std::string dir = config.data_dir.value_or("");
+  auto loaded = identity::Vault(dir).load_or_create_identity();
+  if (!loaded) {
+    std::fprintf(stderr, "portico: OCKAM_DATA: cannot keep the identity in %s: %s (example: OCKAM_DATA=/data/portico)\n",
+                 dir.c_str(), loaded.error().message().c_str());
+    return std::nullopt;
+  }
+  return std::move(*loaded);
+}
+
 // Tells a systemd-style supervisor (NOTIFY_SOCKET) that the role is serving.
 void notify_ready(const Config& config) {
   if (auto ec = platform::Notifier(config.notify_socket).ready()) {
@@ -106,7 +120,10 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
   Node node;
   auto acceptor = listen_on(node.io, config.listen, "OCKAM_LISTEN");
   if (!acceptor) return exit_code::kListen;
+  auto me = load_identity(config);
+  if (!me) return exit_code::kData;
   spdlog::info("{}", platform::summary(host));
+  spdlog::info("identity {}", me->identifier());
   auto relays = relay::RelayService::start(node.router);
   node.router.register_worker(Address::local("echo"), std::make_shared<EchoWorker>(node.router, Address::local("echo")));
   asio::co_spawn(node.io, node.tcp.serve(*acceptor), asio::detached);
@@ -122,7 +139,10 @@ int run_inlet(const Config& config, const platform::PlatformInfo& host) {
   if (!hub_resolves(node.io, config.hub)) return exit_code::kHub;
   auto acceptor = listen_on(node.io, config.inlet_listen, "OCKAM_IN");
   if (!acceptor) return exit_code::kIn;
+  auto me = load_identity(config);
+  if (!me) return exit_code::kData;
   spdlog::info("{}", platform::summary(host));
+  spdlog::info("identity {}", me->identifier());
   auto hub_link = node.tcp.connect(config.hub.to_string());
   const Route outlet_route{hub_link->address(),
                            Address::local(std::string(relay::kRelayAddressPrefix) + config.forward),
@@ -153,7 +173,10 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
                  data_dir.c_str(), node_id.error().message().c_str());
     return exit_code::kData;
   }
+  auto me = load_identity(config);
+  if (!me) return exit_code::kData;
   spdlog::info("{}", platform::summary(host));
+  spdlog::info("identity {}", me->identifier());
   const std::string name = relay_name(config, *node_id);
   auto outlet = portal::PortalOutlet::start(node.io.get_executor(), node.router, config.outlet_target);
   auto hub_link = node.tcp.connect(config.hub.to_string());

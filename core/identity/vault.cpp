@@ -14,8 +14,10 @@ std::error_code last_error() { return {errno, std::generic_category()}; }
 constexpr const char* kIdentityFile = "identity.key";
 }  // namespace
 
-std::error_code write_private_file(const std::filesystem::path& path, ByteView content) {
-  const std::filesystem::path temporary = path.string() + ".tmp";
+namespace {
+// Writes a fresh 0600 file next to `path` under a name no other process uses; returns that name.
+Result<std::filesystem::path> write_temporary(const std::filesystem::path& path, ByteView content) {
+  const std::filesystem::path temporary = path.string() + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return last_error();
   const bool ok = ::fchmod(fd, 0600) == 0 &&
@@ -23,9 +25,28 @@ std::error_code write_private_file(const std::filesystem::path& path, ByteView c
                   ::fsync(fd) == 0;
   const std::error_code error = ok ? std::error_code{} : last_error();
   ::close(fd);
-  if (error) return error;
-  if (::rename(temporary.c_str(), path.c_str()) != 0) return last_error();
+  if (error) {
+    ::unlink(temporary.c_str());
+    return error;
+  }
+  return temporary;
+}
+}  // namespace
+
+std::error_code write_private_file(const std::filesystem::path& path, ByteView content) {
+  auto temporary = write_temporary(path, content);
+  if (!temporary) return temporary.error();
+  if (::rename(temporary->c_str(), path.c_str()) != 0) return last_error();
   return {};
+}
+
+std::error_code create_private_file(const std::filesystem::path& path, ByteView content) {
+  auto temporary = write_temporary(path, content);
+  if (!temporary) return temporary.error();
+  // link() fails when `path` exists: the whole file appears at once, and only if nobody was first.
+  const std::error_code error = ::link(temporary->c_str(), path.c_str()) == 0 ? std::error_code{} : last_error();
+  ::unlink(temporary->c_str());
+  return error;
 }
 
 Result<Bytes> read_file(const std::filesystem::path& path) {
@@ -50,7 +71,11 @@ Result<Identity> Vault::load_or_create_identity() const {
   }
   Identity identity = Identity::generate();
   const std::string text = to_hex(identity.secret_key()) + "\n";
-  if (auto write_error = write_private_file(path, as_bytes(text))) return write_error;
+  if (auto write_error = create_private_file(path, as_bytes(text))) {
+    // Another process started at the same moment created it first: use that one.
+    if (write_error == std::errc::file_exists) return load_or_create_identity();
+    return write_error;
+  }
   return identity;
 }
 

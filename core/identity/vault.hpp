@@ -9,8 +9,11 @@
 
 namespace portico::identity {
 
-// Writes `content` to `path` atomically with mode 0600.
+// Writes `content` to `path` atomically with mode 0600, replacing what was there.
 std::error_code write_private_file(const std::filesystem::path& path, ByteView content);
+// Like write_private_file, but only when `path` does not exist yet: of two processes creating the same file at
+// once, exactly one wins; the other gets std::errc::file_exists and should read the winner's file.
+std::error_code create_private_file(const std::filesystem::path& path, ByteView content);
 Result<Bytes> read_file(const std::filesystem::path& path);
 
 class Vault {

@@ -5,8 +5,8 @@
 portico=$1
 
 p1=$(free_port); p2=$(free_port)
-OCKAM_LISTEN=127.0.0.1:$p1 OCKAM_LOG=debug "$portico" >"$work/n1.log" 2>&1 & pids+=($!)
-OCKAM_LISTEN=127.0.0.1:$p2 OCKAM_LOG=debug "$portico" >"$work/n2.log" 2>&1 & pids+=($!)
+OCKAM_LISTEN=127.0.0.1:$p1 OCKAM_DATA="$work/n1" OCKAM_LOG=debug "$portico" >"$work/n1.log" 2>&1 & pids+=($!)
+OCKAM_LISTEN=127.0.0.1:$p2 OCKAM_DATA="$work/n2" OCKAM_LOG=debug "$portico" >"$work/n2.log" 2>&1 & pids+=($!)
 wait_for_log "$work/n1.log" "hub listening"
 wait_for_log "$work/n2.log" "hub listening"
 

@@ -72,6 +72,20 @@ TEST_F(VaultTest, CreatesOnceWithMode0600AndKeepsTheIdentity) {
   EXPECT_EQ(first->identifier(), second->identifier());
 }
 
+TEST_F(VaultTest, CreateIsExclusive) {
+  std::filesystem::create_directories(dir_);
+  EXPECT_FALSE(create_private_file(dir_ / "f", as_bytes("first")));
+  EXPECT_EQ(create_private_file(dir_ / "f", as_bytes("second")), std::errc::file_exists);
+  auto content = read_file(dir_ / "f");
+  ASSERT_TRUE(content);
+  EXPECT_EQ(as_chars(*content), "first");
+  EXPECT_FALSE(write_private_file(dir_ / "f", as_bytes("third")));  // replacing is write_private_file's job
+  EXPECT_EQ(as_chars(*read_file(dir_ / "f")), "third");
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir_)) ++files;
+  EXPECT_EQ(files, 1u) << "no temporary file is left behind";
+}
+
 TEST_F(VaultTest, DamagedKeyFileIsAnErrorNotANewIdentity) {
   std::filesystem::create_directories(dir_);
   ASSERT_FALSE(write_private_file(dir_ / "identity.key", as_bytes("not hex")));

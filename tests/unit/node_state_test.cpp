@@ -29,7 +29,9 @@ TEST_F(NodeState, NodeIdIsCreatedOnceWithMode0600AndKept) {
   struct stat st {};
   ASSERT_EQ(::stat((dir_ / "node-id").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_FALSE(std::filesystem::exists(dir_ / "node-id.tmp"));
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    EXPECT_EQ(entry.path().filename(), "node-id") << "no temporary file is left behind";
+  }
   auto second = load_or_create_node_id(dir_.string());
   ASSERT_TRUE(second);
   EXPECT_EQ(*first, *second);
