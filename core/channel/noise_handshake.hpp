@@ -65,6 +65,11 @@ class TransportState {
 
   Role role() const { return role_; }
   CipherKind cipher() const { return send_.cipher(); }
+  // Both directions move to `cipher` (same keys); see CipherState::with_cipher.
+  void switch_cipher(CipherKind cipher) {
+    send_ = send_.with_cipher(cipher);
+    receive_ = receive_.with_cipher(cipher);
+  }
   // h after the last message: identical on both sides, and unique to this handshake (channel binding).
   ByteView handshake_hash() const { return handshake_hash_.view(); }
   // rs: the peer's static public key, authenticated by the handshake.

@@ -38,6 +38,14 @@ class CipherState {
   std::error_code decrypt_with_ad(ByteView ad, ByteView ciphertext, Bytes& out);
   // Rekey(): k = REKEY(k); n is unchanged.
   std::error_code rekey();
+  // The same key and nonce under another AEAD: how a channel moves to the cipher both ends agreed on in the
+  // (authenticated) handshake payloads. Only meaningful before the first transport message.
+  CipherState with_cipher(CipherKind cipher) const {
+    CipherState other(cipher);
+    other.k_ = k_;
+    other.n_ = n_;
+    return other;
+  }
 
  private:
   CipherKind cipher_;

@@ -204,6 +204,9 @@ bool SecureChannel::split_keys() {
     close("handshake split failed: " + transport.error().message());
     return false;
   }
+  // AES-256-GCM only when both ends have AES hardware (said in the payloads the handshake authenticated, so nobody
+  // on the path can force either choice); ChaCha20-Poly1305 otherwise, as on every Raspberry Pi.
+  if (options_.aes_hardware && peer_ && peer_->aes_hardware) transport->switch_cipher(CipherKind::aes_gcm);
   cipher_.emplace(std::move(*transport));
   return true;
 }
@@ -211,7 +214,8 @@ bool SecureChannel::split_keys() {
 void SecureChannel::mark_established() {
   state_ = State::established;
   settled_.cancel();
-  spdlog::info("secure channel {} established with {}", decryptor_.value, peer_ ? peer_->identifier : "?");
+  spdlog::info("secure channel {} established with {} ({})", decryptor_.value, peer_ ? peer_->identifier : "?",
+               cipher_->cipher() == CipherKind::aes_gcm ? "aes-256-gcm" : "chacha20-poly1305");
   auto self = shared_from_this();
   asio::co_spawn(executor_, [self]() { return self->encrypt_loop(); }, asio::detached);
 }

@@ -57,6 +57,10 @@ class SecureChannel final : public Worker, public std::enable_shared_from_this<S
   // The route to the peer's decryptor (known once the peer has answered).
   const Route& peer_route() const { return peer_route_; }
   const std::optional<VerifiedPeer>& peer() const { return peer_; }
+  // The AEAD the records use (once keys are split): AES-256-GCM only when both ends have AES hardware.
+  std::optional<CipherKind> cipher() const {
+    return cipher_ ? std::optional<CipherKind>(cipher_->cipher()) : std::nullopt;
+  }
   // Why the channel failed or closed; empty while it is fine.
   const std::string& failure() const { return failure_; }
   std::uint64_t records_rejected() const { return records_rejected_; }

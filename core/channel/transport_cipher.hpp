@@ -57,6 +57,7 @@ class TransportCipher {
   Result<Bytes> decrypt(ByteView record);
 
   Role role() const { return state_.role(); }
+  CipherKind cipher() const { return state_.cipher(); }
   ByteView handshake_hash() const { return state_.handshake_hash(); }
   const PublicKey& remote_static() const { return state_.remote_static(); }
   std::uint64_t next_send_nonce() const { return state_.send().nonce(); }

@@ -69,6 +69,37 @@ TEST(SecureChannel, MembersTalkThroughTheChannelBothWays) {
   }());
 }
 
+// AES-256-GCM only when both ends have AES hardware; any Pi on either end means ChaCha20-Poly1305.
+TEST(SecureChannel, CipherIsAesOnlyWhenBothEndsHaveAesHardware) {
+  for (const auto [device_aes, operator_aes] : {std::pair{true, true}, std::pair{true, false},
+                                                 std::pair{false, true}, std::pair{false, false}}) {
+    asio::io_context io;
+    Fleet fleet;
+    LoopbackNode device(io), op(io);
+    device.add_echo();
+    ChannelOptions device_options = fleet.device_options();
+    device_options.aes_hardware = device_aes;
+    auto listener = SecureChannelListener::start(io.get_executor(), device.router, device_options);
+    auto inbox = op.add_inbox(io, "app");
+    run_scenario(io, [&]() -> asio::awaitable<void> {
+      ChannelOptions mine = fleet.operator_options(fleet.credential_for(*fleet.operator_node));
+      mine.aes_hardware = operator_aes;
+      auto channel = SecureChannel::initiate(io.get_executor(), op.router,
+                                             Route{device.address(), Address::local("secure")}, mine);
+      CO_ASSERT_TRUE(co_await channel->established());
+      const CipherKind expected = device_aes && operator_aes ? CipherKind::aes_gcm : CipherKind::chacha_poly;
+      EXPECT_EQ(channel->cipher(), expected) << device_aes << operator_aes;
+      Message request{Route{channel->encryptor(), Address::local("echo")}, Route(1, Address::local("app")),
+                      text("either way")};
+      co_await op.router.send(std::move(request));
+      auto reply = co_await inbox->receive(3s);
+      CO_ASSERT_TRUE(reply.has_value());
+      EXPECT_EQ(reply->payload, text("either way"));
+      op.stop(), device.stop();
+    }());
+  }
+}
+
 TEST(SecureChannel, NodeWithoutCredentialIsRefusedAndTold) {
   asio::io_context io;
   Fleet fleet;
