@@ -18,23 +18,9 @@ class CredentialCategory final : public std::error_category {
   }
 };
 
-void write_text(wire::ByteWriter& w, const std::string& text) {
-  w.varint(static_cast<std::uint32_t>(text.size()));
-  w.raw(as_bytes(text));
-}
-
 void write_u64(wire::ByteWriter& w, std::uint64_t v) {
   w.u32_be(static_cast<std::uint32_t>(v >> 32));
   w.u32_be(static_cast<std::uint32_t>(v));
-}
-
-Result<std::string> read_text(wire::ByteReader& r) {
-  auto len = r.varint();
-  if (!len) return len.error();
-  if (*len > kMaxCredentialText) return wire::Error::payload_too_large;
-  auto bytes = r.take(*len);
-  if (!bytes) return bytes.error();
-  return std::string(as_chars(*bytes));
 }
 
 Result<std::uint64_t> read_u64(wire::ByteReader& r) {
@@ -49,14 +35,14 @@ Bytes encode_body(const Credential& c) {
   Bytes out;
   wire::ByteWriter w(out);
   w.u8(kCredentialVersion);
-  write_text(w, c.subject);
-  write_text(w, c.issuer);
+  w.text(c.subject);
+  w.text(c.issuer);
   write_u64(w, c.issued_at);
   write_u64(w, c.expires_at);
   w.varint(static_cast<std::uint32_t>(c.attributes.size()));
   for (const auto& [key, value] : c.attributes) {  // std::map: sorted, unique
-    write_text(w, key);
-    write_text(w, value);
+    w.text(key);
+    w.text(value);
   }
   return out;
 }
@@ -89,7 +75,7 @@ Result<Credential> decode_credential(ByteView input) {
   if (*version != kCredentialVersion) return wire::Error::bad_version;
   Credential c;
   for (std::string* text : {&c.subject, &c.issuer}) {
-    auto t = read_text(r);
+    auto t = r.text(kMaxCredentialText);
     if (!t) return t.error();
     *text = std::move(*t);
   }
@@ -103,9 +89,9 @@ Result<Credential> decode_credential(ByteView input) {
   if (*count > kMaxAttributes) return wire::Error::too_many_hops;
   std::string previous;
   for (std::uint32_t i = 0; i < *count; ++i) {
-    auto key = read_text(r);
+    auto key = r.text(kMaxCredentialText);
     if (!key) return key.error();
-    auto value = read_text(r);
+    auto value = r.text(kMaxCredentialText);
     if (!value) return value.error();
     // Sorted and unique keys keep the encoding canonical: one credential, one byte string.
     if (i > 0 && *key <= previous) return wire::Error::bad_message_type;

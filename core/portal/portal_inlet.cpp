@@ -40,16 +40,7 @@ void PortalInlet::adopt(asio::ip::tcp::socket socket) {
   const std::uint64_t id = next_id_++;
   const std::string label = "stream " + std::to_string(id) + " from " + peer_of(socket) + " to " + outlet_name_;
   auto stream = std::make_shared<PortalStream>(std::move(socket), router_, options_, label);
-  stream->on_closed([this](const PortalStream& closed, const std::string& reason) {
-    if (reason.empty()) {
-      spdlog::debug("{} closed", closed.label());
-    } else {
-      spdlog::warn("{} closed: {}", closed.label(), reason);
-    }
-    streams_.erase(closed.address().value);
-  });
-  streams_.emplace(stream->address().value, stream);
-  stream->register_worker();
+  streams_.add(stream);
   spdlog::debug("{} opening", label);
   asio::co_spawn(stream->executor(), open_stream(stream), asio::detached);
 }
@@ -71,9 +62,5 @@ void PortalInlet::stop_accepting() {
   }
 }
 
-void PortalInlet::reset_all(const std::string& reason, bool tell_peer) {
-  auto streams = streams_;  // reset() erases from streams_
-  for (auto& [address, stream] : streams) stream->reset(reason, tell_peer);
-}
 
 }  // namespace portico::portal

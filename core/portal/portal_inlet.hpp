@@ -14,6 +14,7 @@
 #include <asio/ip/tcp.hpp>
 
 #include "portal/portal_stream.hpp"
+#include "portal/stream_set.hpp"
 #include "routing/router.hpp"
 
 namespace portico::portal {
@@ -28,7 +29,7 @@ class PortalInlet {
 
   void stop_accepting();
   // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
-  void reset_all(const std::string& reason, bool tell_peer = true);
+  void reset_all(const std::string& reason, bool tell_peer = true) { streams_.reset_all(reason, tell_peer); }
   std::size_t open_streams() const { return streams_.size(); }
   std::uint64_t streams_started() const { return next_id_ - 1; }
 
@@ -39,7 +40,7 @@ class PortalInlet {
   Route outlet_route_;
   std::string outlet_name_;
   PortalOptions options_;
-  std::unordered_map<std::string, std::shared_ptr<PortalStream>> streams_;  // by worker address
+  StreamSet streams_;
   asio::ip::tcp::acceptor* acceptor_ = nullptr;
   std::uint64_t next_id_ = 1;
 };

@@ -50,23 +50,10 @@ asio::awaitable<void> PortalOutlet::connect_and_accept(Message open, std::uint32
     co_return;
   }
   auto stream = std::make_shared<PortalStream>(std::move(*socket), router_, options_, label);
-  stream->on_closed([this](const PortalStream& closed, const std::string& reason) {
-    if (reason.empty()) {
-      spdlog::debug("{} closed", closed.label());
-    } else {
-      spdlog::warn("{} closed: {}", closed.label(), reason);
-    }
-    streams_.erase(closed.address().value);
-  });
-  streams_.emplace(stream->address().value, stream);
-  stream->register_worker();
+  streams_.add(stream);
   spdlog::debug("{} accepted", label);
   co_await stream->accept(open.return_route, peer_window);
 }
 
-void PortalOutlet::reset_all(const std::string& reason, bool tell_peer) {
-  auto streams = streams_;
-  for (auto& [address, stream] : streams) stream->reset(reason, tell_peer);
-}
 
 }  // namespace portico::portal

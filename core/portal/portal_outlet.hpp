@@ -12,6 +12,7 @@
 
 #include "portal/portal_inlet.hpp"
 #include "portal/portal_stream.hpp"
+#include "portal/stream_set.hpp"
 #include "transport/endpoint.hpp"
 
 namespace portico::portal {
@@ -29,7 +30,7 @@ class PortalOutlet final : public Worker, public std::enable_shared_from_this<Po
 
   void stop_accepting() { accepting_ = false; }
   // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
-  void reset_all(const std::string& reason, bool tell_peer = true);
+  void reset_all(const std::string& reason, bool tell_peer = true) { streams_.reset_all(reason, tell_peer); }
   std::size_t open_streams() const { return streams_.size(); }
 
  private:
@@ -39,7 +40,7 @@ class PortalOutlet final : public Worker, public std::enable_shared_from_this<Po
   Router& router_;
   HostPort target_;
   PortalOptions options_;
-  std::unordered_map<std::string, std::shared_ptr<PortalStream>> streams_;
+  StreamSet streams_;
   std::uint64_t next_id_ = 1;
   bool accepting_ = true;
 };

@@ -3,25 +3,11 @@
 namespace portico::relay {
 namespace {
 
-void write_text(wire::ByteWriter& w, const std::string& text) {
-  w.varint(static_cast<std::uint32_t>(text.size()));
-  w.raw(as_bytes(text));
-}
-
-Result<std::string> read_text(wire::ByteReader& r) {
-  auto len = r.varint();
-  if (!len) return len.error();
-  if (*len > kMaxRelayText) return wire::Error::address_too_long;
-  auto bytes = r.take(*len);
-  if (!bytes) return bytes.error();
-  return std::string(as_chars(*bytes));
-}
-
 template <typename T>
 Result<RelayMessage> read_pair(wire::ByteReader& r) {
-  auto first = read_text(r);
+  auto first = r.text(kMaxRelayText, wire::Error::address_too_long);
   if (!first) return first.error();
-  auto second = read_text(r);
+  auto second = r.text(kMaxRelayText, wire::Error::address_too_long);
   if (!second) return second.error();
   if (!r.at_end()) return wire::Error::trailing_bytes;
   return RelayMessage{T{std::move(*first), std::move(*second)}};
@@ -45,8 +31,8 @@ Bytes encode(const RelayMessage& message) {
   w.u8(static_cast<std::uint8_t>(message.index() + 1));
   std::visit([&](const auto& m) {
     const auto& [first, second] = m;
-    write_text(w, first.substr(0, kMaxRelayText));
-    write_text(w, second.substr(0, kMaxRelayText));
+    w.text(std::string_view(first).substr(0, kMaxRelayText));
+    w.text(std::string_view(second).substr(0, kMaxRelayText));
   }, message);
   return out;
 }

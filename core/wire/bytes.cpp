@@ -30,6 +30,15 @@ Result<std::uint32_t> ByteReader::varint() {
   return Error::varint_overflow;
 }
 
+Result<std::string> ByteReader::text(std::size_t max_bytes, Error too_long) {
+  auto len = varint();
+  if (!len) return len.error();
+  if (*len > max_bytes) return too_long;
+  auto bytes = take(*len);
+  if (!bytes) return bytes.error();
+  return std::string(as_chars(*bytes));
+}
+
 Result<ByteView> ByteReader::take(std::size_t n) {
   if (remaining() < n) return Error::truncated;
   ByteView view = input_.subspan(pos_, n);

@@ -35,6 +35,8 @@ class ByteReader {
   Result<std::uint8_t> u8();
   Result<std::uint32_t> u32_be();
   Result<std::uint32_t> varint();
+  // A length-prefixed string (varint length, then bytes); a length over `max_bytes` is `too_long`.
+  Result<std::string> text(std::size_t max_bytes, Error too_long = Error::payload_too_large);
   // A view of the next n bytes (valid as long as the input is).
   Result<ByteView> take(std::size_t n);
 
@@ -53,6 +55,10 @@ class ByteWriter {
   void u32_be(std::uint32_t v);
   void varint(std::uint32_t v);
   void raw(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
+  void text(std::string_view s) {
+    varint(static_cast<std::uint32_t>(s.size()));
+    raw(as_bytes(s));
+  }
 
  private:
   Bytes& out_;

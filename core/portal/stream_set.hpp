@@ -1,0 +1,31 @@
+#pragma once
+// StreamSet: the open streams of one inlet or outlet. It registers each stream's worker, logs how each one ends
+// (a clean close at debug level, anything else as a warning with its reason: no stream ends unlogged), forgets
+// it then, and can reset them all (shutdown, a lost hub link).
+//
+// Thread safety: none; one io_context thread.
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "portal/portal_stream.hpp"
+
+namespace portico::portal {
+
+class StreamSet {
+ public:
+  StreamSet() = default;
+  StreamSet(const StreamSet&) = delete;
+  StreamSet& operator=(const StreamSet&) = delete;
+
+  void add(const std::shared_ptr<PortalStream>& stream);
+  // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
+  void reset_all(const std::string& reason, bool tell_peer);
+  std::size_t size() const { return streams_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::shared_ptr<PortalStream>> streams_;  // by worker address
+};
+
+}  // namespace portico::portal
