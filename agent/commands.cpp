@@ -49,7 +49,7 @@ int run_from_environment() {
   Config config = std::get<Config>(loaded);
   setup_logging(config.log_level);
   for (const std::string& warning : config.warnings) spdlog::warn("{}", warning);
-  const platform::PlatformInfo host = platform::detect("/", {.balena_device_uuid = config.device_uuid.value_or(""),
+  const platform::PlatformInfo host = platform::detect(config.platform_root, {.balena_device_uuid = config.device_uuid.value_or(""),
                                                             .xdg_data_home = config.xdg_data_home,
                                                             .home = config.home});
   if (!config.data_dir) config.data_dir = host.data_dir.string();

@@ -47,6 +47,12 @@ std::variant<Config, ConfigError> load_config(const Environment& env) {
   config.xdg_data_home = env("XDG_DATA_HOME").value_or("");
   config.home = env("HOME").value_or("");
   config.notify_socket = env("NOTIFY_SOCKET").value_or("");
+  if (auto root = env("OCKAM_PLATFORM_ROOT")) {
+    if (root->empty() || root->front() != '/') {
+      return error("OCKAM_PLATFORM_ROOT", "'" + *root + "' is not an absolute directory path", "/", exit_code::kData);
+    }
+    config.platform_root = *root;
+  }
   if (auto data = env("OCKAM_DATA")) {
     if (data->empty() || data->front() != '/') {
       return error("OCKAM_DATA", "'" + *data + "' is not an absolute directory path", "/data/portico",

@@ -26,12 +26,13 @@ struct Config {
   HostPort inlet_listen;             // inlet: OCKAM_IN
   std::string forward;               // inlet: OCKAM_FORWARD, the outlet's relay name
   HostPort outlet_target;            // outlet: OCKAM_OUT
-  std::optional<std::string> relay;  // outlet: OCKAM_RELAY; else derived from the device (see relay_name.hpp)
+  std::optional<std::string> relay;  // outlet: OCKAM_RELAY; else derived from the device (see node_state.hpp)
   std::optional<std::string> device_uuid;  // BALENA_DEVICE_UUID
   std::optional<std::string> data_dir;     // OCKAM_DATA
   std::string xdg_data_home;              // XDG_DATA_HOME, HOME: the per-user data dir when there is no /data
   std::string home;
   std::string notify_socket;              // NOTIFY_SOCKET: readiness for systemd-style supervisors
+  std::string platform_root = "/";        // OCKAM_PLATFORM_ROOT: where device files are read (tests, chroots)
   LogLevel log_level = LogLevel::info;
   std::vector<std::string> warnings;  // printed once logging is up
 };

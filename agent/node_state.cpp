@@ -39,9 +39,9 @@ Result<std::string> load_or_create_node_id(const std::string& data_dir) {
   return id;
 }
 
-std::string relay_name(const Config& config, const std::string& node_id) {
+std::string relay_name(const Config& config, const std::string& device_id, const std::string& node_id) {
   if (config.relay) return *config.relay;
-  if (config.device_uuid && relay::valid_relay_name(*config.device_uuid)) return *config.device_uuid;
+  if (relay::valid_relay_name(device_id)) return device_id;
   return node_id;
 }
 

@@ -15,7 +15,8 @@ namespace portico::agent {
 // temporary file and renamed, so a crash never leaves half a file.
 Result<std::string> load_or_create_node_id(const std::string& data_dir);
 
-// OCKAM_RELAY, else BALENA_DEVICE_UUID, else the node id: never a fresh random name per start.
-std::string relay_name(const Config& config, const std::string& node_id);
+// OCKAM_RELAY, else the device id the platform layer found (BALENA_DEVICE_UUID, the Pi's serial, the DMI
+// product UUID or /etc/machine-id), else the node id kept in the data dir: never a fresh random name per start.
+std::string relay_name(const Config& config, const std::string& device_id, const std::string& node_id);
 
 }  // namespace portico::agent

@@ -177,7 +177,7 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
   if (!me) return exit_code::kData;
   spdlog::info("{}", platform::summary(host));
   spdlog::info("identity {}", me->identifier());
-  const std::string name = relay_name(config, *node_id);
+  const std::string name = relay_name(config, host.device_id, *node_id);
   auto outlet = portal::PortalOutlet::start(node.io.get_executor(), node.router, config.outlet_target);
   auto hub_link = node.tcp.connect(config.hub.to_string());
   hub_link->on_state_change([outlet](bool up) {

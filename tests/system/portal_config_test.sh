@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The relay/portal environment contract: every bad variable stops the agent with one line on stderr naming it and
 # that variable's exit code; OCKAM_IN and OCKAM_OUT together run an inlet with a warning about OCKAM_OUT; names at
-# the 64-character limit are accepted; the relay name comes from OCKAM_RELAY, else BALENA_DEVICE_UUID, else an id
-# kept in OCKAM_DATA (the same across restarts, different for another OCKAM_DATA); SIGTERM and SIGINT exit 0.
+# the 64-character limit are accepted; the relay name comes from OCKAM_RELAY, else the device id (BALENA_DEVICE_UUID,
+# a Pi's serial under OCKAM_PLATFORM_ROOT), else an id kept in OCKAM_DATA (the same across restarts, different for
+# another OCKAM_DATA); SIGTERM and SIGINT exit 0.
 . "$(dirname "$0")/portal_lib.sh"
 
 hp=$(free_port); dead=$(free_port); lp=$(free_port)
@@ -96,7 +97,8 @@ stop_agent "$both" "inlet with OCKAM_OUT set"
 start_outlet long "$hp" "$dead" "$name64"; stop_agent "$last_pid" "outlet with a 64-character relay"
 start_inlet long-in "$hp" "$lp" "$name64"; stop_agent "$last_pid" "inlet with a 64-character forward name"
 
-# Relay names: OCKAM_RELAY, else BALENA_DEVICE_UUID, else an id kept in OCKAM_DATA.
+# Relay names: OCKAM_RELAY, else the device id (BALENA_DEVICE_UUID, a Pi's serial, ...), else an id kept in
+# OCKAM_DATA.
 registered() {  # LOGNAME RELAY
   grep -qF "relay \"$2\" registered on hub 127.0.0.1:$hp" "$work/$1.log" || fail "$1: no registration of \"$2\""
 }
@@ -108,10 +110,22 @@ start_outlet uuid "$hp" "$dead" "" BALENA_DEVICE_UUID=abc123 OCKAM_DATA="$work/u
 [ "$(relay_of uuid)" = abc123 ] || fail "with BALENA_DEVICE_UUID=abc123 the relay is '$(relay_of uuid)'"
 registered uuid abc123; stop_agent "$last_pid" "outlet named by BALENA_DEVICE_UUID"
 
-mkdir -p "$work/d1" "$work/d2"
-start_outlet first "$hp" "$dead" "" OCKAM_DATA="$work/d1"; stop_agent "$last_pid" "outlet with OCKAM_DATA d1"
-start_outlet again "$hp" "$dead" "" OCKAM_DATA="$work/d1"; again=$last_pid
-start_outlet other "$hp" "$dead" "" OCKAM_DATA="$work/d2"; stop_agent "$last_pid" "outlet with OCKAM_DATA d2"
+# The device id comes next: a Raspberry Pi's serial (a fake Pi's files under OCKAM_PLATFORM_ROOT).
+mkdir -p "$work/pi-root/proc" "$work/pi-root/sys/firmware/devicetree/base"
+printf 'Raspberry Pi 4 Model B Rev 1.4\0' >"$work/pi-root/sys/firmware/devicetree/base/model"
+printf 'processor\t: 0\nHardware\t: BCM2835\nSerial\t\t: 10000000a1b2c3d4\nModel\t\t: Raspberry Pi 4 Model B Rev 1.4\n' \
+  >"$work/pi-root/proc/cpuinfo"
+start_outlet pi "$hp" "$dead" "" OCKAM_PLATFORM_ROOT="$work/pi-root"
+[ "$(relay_of pi)" = 10000000a1b2c3d4 ] || fail "on the fake Pi the relay is '$(relay_of pi)', not its serial"
+grep -q "platform: Raspberry Pi 4 Model B Rev 1.4, .*AES hardware" "$work/pi.log" || fail "no platform line for the fake Pi"
+stop_agent "$last_pid" "outlet named by the Pi's serial"
+
+# A board with no device id at all (an empty root) falls back to the id kept in OCKAM_DATA.
+mkdir -p "$work/d1" "$work/d2" "$work/bare-root"
+bare=OCKAM_PLATFORM_ROOT="$work/bare-root"
+start_outlet first "$hp" "$dead" "" "$bare" OCKAM_DATA="$work/d1"; stop_agent "$last_pid" "outlet with OCKAM_DATA d1"
+start_outlet again "$hp" "$dead" "" "$bare" OCKAM_DATA="$work/d1"; again=$last_pid
+start_outlet other "$hp" "$dead" "" "$bare" OCKAM_DATA="$work/d2"; stop_agent "$last_pid" "outlet with OCKAM_DATA d2"
 first=$(relay_of first); second=$(relay_of again); other=$(relay_of other)
 [[ "$first" =~ ^[A-Za-z0-9._-]{1,64}$ ]] || fail "the derived relay name '$first' is not a valid relay name"
 [ "$first" = "$second" ] || fail "the same OCKAM_DATA gave relay '$first', then '$second'"
@@ -123,7 +137,7 @@ registered again "$second"
 tp=$(free_port); lp2=$(free_port)
 stop_agent "$again" "outlet with OCKAM_DATA d1 (second run)"
 start_server target echo-server --port "$tp"
-start_outlet third "$hp" "$tp" "" OCKAM_DATA="$work/d1"; third=$last_pid
+start_outlet third "$hp" "$tp" "" "$bare" OCKAM_DATA="$work/d1"; third=$last_pid
 [ "$(relay_of third)" = "$first" ] || fail "a third run with OCKAM_DATA d1 gave relay '$(relay_of third)', not '$first'"
 start_inlet reach "$hp" "$lp2" "$first"; reach=$last_pid
 r=$(python3 "$load" concurrent-client --port "$lp2" --streams 3 --timeout 30 2>&1) ||
@@ -135,4 +149,4 @@ stop_agent "$third" outlet INT
 stop_agent "$hub_pid" hub INT
 start_hub hub2 "$hp"; stop_agent "$last_pid" hub TERM
 echo "portal config test passed: $checked configuration errors checked; relay names: explicit 'chosen'," \
-  "device 'abc123', from OCKAM_DATA '$first' (stable over 3 runs) vs '$other'"
+  "device 'abc123', Pi serial '10000000a1b2c3d4', from OCKAM_DATA '$first' (stable over 3 runs) vs '$other'"

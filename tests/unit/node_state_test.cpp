@@ -51,13 +51,13 @@ TEST_F(NodeState, UnwritableDataDirIsAnError) {
   EXPECT_FALSE(load_or_create_node_id((dir_ / "file" / "sub").string()));
 }
 
-TEST(RelayName, PrefersRelayThenBalenaUuidThenNodeId) {
+TEST(RelayName, PrefersRelayThenDeviceIdThenNodeId) {
   Config config;
-  EXPECT_EQ(relay_name(config, "n1"), "n1");
-  config.device_uuid = "0123abcd";
-  EXPECT_EQ(relay_name(config, "n1"), "0123abcd");
+  EXPECT_EQ(relay_name(config, "", "n1"), "n1");
+  EXPECT_EQ(relay_name(config, "not a name!", "n1"), "n1");
+  EXPECT_EQ(relay_name(config, "00000000a1b2c3d4", "n1"), "00000000a1b2c3d4");
   config.relay = "pg";
-  EXPECT_EQ(relay_name(config, "n1"), "pg");
+  EXPECT_EQ(relay_name(config, "00000000a1b2c3d4", "n1"), "pg");
 }
 
 }  // namespace
