@@ -26,7 +26,6 @@ target_link_libraries(portico_mbedcrypto INTERFACE ${MBEDCRYPTO_LIBRARY})
 add_library(portico::mbedcrypto ALIAS portico_mbedcrypto)
 
 find_package(spdlog REQUIRED)
-find_package(yaml-cpp REQUIRED)
 
 if(PORTICO_BUILD_TESTS)
   find_package(GTest REQUIRED)

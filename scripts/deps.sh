@@ -7,8 +7,21 @@ packages=(
   libasio-dev libsodium-dev libmbedtls-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev          # the fuzz preset (libFuzzer)
-  python3 curl procps iproute2      # system tests: real servers, clients and process checks
+  python3 curl procps iproute2 file # system tests: real servers, clients and process checks
 )
+
+# Cross-builds (CROSS="aarch64"): the cross compiler, qemu-user to run the tests, and :arm64 libraries.
+for arch in ${CROSS:-}; do
+  case $arch in
+    aarch64) deb=arm64 ;;
+    *) echo "scripts/deps.sh: unknown CROSS architecture '$arch' (known: aarch64)" >&2; exit 2 ;;
+  esac
+  dpkg --print-foreign-architectures | grep -qx "$deb" || {
+    [ "$(id -u)" -eq 0 ] && dpkg --add-architecture "$deb" || sudo dpkg --add-architecture "$deb"
+  }
+  packages+=("crossbuild-essential-$deb" qemu-user)
+  for lib in libsodium-dev libmbedtls-dev libspdlog-dev libfmt-dev libgtest-dev; do packages+=("$lib:$deb"); done
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds and runs the whole suite under each preset.
-#   scripts/test.sh              fuzz smoke run, then the suite under asan (ASan+UBSan) and default
+#   scripts/test.sh              fuzz smoke run, the suite under asan (ASan+UBSan) and default, then the
+#                                unit tier cross-built for aarch64 and run under qemu-user
 #   PRESETS="default" scripts/test.sh   only the named presets (the fuzz smoke run is skipped)
+# The aarch64 preset (cross-built, run under qemu-user) runs the unit tier; its packages install themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+presets=${PRESETS:-"asan default aarch64"}
+cross=""
+[[ " $presets " == *" aarch64 "* ]] && cross="aarch64"
+CROSS="$cross" scripts/deps.sh
 
 jobs=$(nproc)
-presets=${PRESETS:-"asan default"}
 
 if [ -z "${PRESETS:-}" ]; then
   echo "== fuzz smoke run (clang, libFuzzer)"
@@ -29,6 +33,14 @@ fi
 for preset in $presets; do
   echo "== preset $preset"
   cmake --preset "$preset" >/dev/null
-  cmake --build --preset "$preset" -j "$jobs"
-  ctest --preset "$preset"
+  if [ "$preset" = aarch64 ]; then
+    # Cross-built binaries under qemu: the unit tier (the system tier needs native servers and clients).
+    cmake --build --preset "$preset" -j "$jobs" --target portico portico_unit_tests portico_channel_tests \
+      portico_platform_tests
+    file build/aarch64/agent/portico
+    ctest --preset "$preset" -L unit -j "$jobs"
+  else
+    cmake --build --preset "$preset" -j "$jobs"
+    ctest --preset "$preset"
+  fi
 done

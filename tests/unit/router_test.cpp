@@ -2,7 +2,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
-#include <asio/use_future.hpp>
+#include <optional>
 #include <gtest/gtest.h>
 
 #include "routing/workers.hpp"
@@ -31,12 +31,19 @@ class RecordingTransport final : public Transport {
 };
 
 // Runs one coroutine to completion on a fresh io_context.
+// Runs one coroutine to completion on the calling thread (no futures: a plain completion handler).
 template <typename T>
 T run(asio::io_context& io, asio::awaitable<T> task) {
-  auto future = asio::co_spawn(io, std::move(task), asio::use_future);
+  std::optional<T> result;
+  std::exception_ptr failure;
+  asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
+    failure = e;
+    if (!e) result = std::move(value);
+  });
   io.restart();
   io.run();
-  return future.get();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*result);
 }
 
 Message to(Route onward, std::string text = "hi") {
