@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds and runs the whole suite under each preset.
 #   scripts/test.sh              fuzz smoke run, the suite under asan (ASan+UBSan) and default, then the
-#                                unit tier cross-built for aarch64 and run under qemu-user
+#                                unit tier cross-built for aarch64 and run under qemu-user, and a static
+#                                aarch64 outlet under qemu serving a native hub and inlet
 #   PRESETS="default" scripts/test.sh   only the named presets (the fuzz smoke run is skipped)
 # The aarch64 preset (cross-built, run under qemu-user) runs the unit tier; its packages install themselves.
 set -euo pipefail
@@ -37,7 +38,12 @@ for preset in $presets; do
     # Cross-built binaries under qemu: the unit tier (the system tier needs native servers and clients).
     cmake --build --preset "$preset" -j "$jobs" --target portico portico_unit_tests portico_channel_tests \
       portico_platform_tests
-    file build/aarch64/agent/portico
+    # The static release binary for aarch64, as an outlet under qemu for a native hub and inlet.
+    cmake --preset aarch64-static >/dev/null
+    cmake --build --preset aarch64-static -j "$jobs"
+    cmake --preset default >/dev/null
+    cmake --build --preset default -j "$jobs" --target portico
+    tests/system/cross_outlet_test.sh build/default/agent/portico build/aarch64-static/agent/portico
     ctest --preset "$preset" -L unit -j "$jobs"
   else
     cmake --build --preset "$preset" -j "$jobs"
