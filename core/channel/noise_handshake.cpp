@@ -22,6 +22,26 @@ constexpr std::array<MessagePattern, kXXMessages> kPatternXX{{
     {{Token::s, Token::se}, 2},                       // -> s, se
 }};
 
+// Which keys a DH token combines, reading and writing alike: ours (s or e) with the peer's (rs or re).
+struct DhKeys {
+  bool own_static;
+  bool remote_static;
+};
+
+DhKeys dh_keys(Token token, bool initiator) {
+  switch (token) {
+    case Token::es:
+      // es: Calls MixKey(DH(e, rs)) if initiator, MixKey(DH(s, re)) if responder.
+      return initiator ? DhKeys{false, true} : DhKeys{true, false};
+    case Token::se:
+      // se: Calls MixKey(DH(s, re)) if initiator, MixKey(DH(e, rs)) if responder.
+      return initiator ? DhKeys{true, false} : DhKeys{false, true};
+    default:
+      // ee: Calls MixKey(DH(e, re)).
+      return DhKeys{false, false};
+  }
+}
+
 bool all_zero(const PublicKey& key) {
   return std::all_of(key.begin(), key.end(), [](std::uint8_t b) { return b == 0; });
 }
@@ -160,17 +180,12 @@ std::error_code HandshakeState::write_tokens(Progress& next, ByteView payload, B
         error = next.symmetric.encrypt_and_hash(s_.public_key, message);
         break;
       case Token::ee:
-        // ee: Calls MixKey(DH(e, re)).
-        error = mix_dh(next, e_.secret, next.re);
-        break;
       case Token::es:
-        // es: Calls MixKey(DH(e, rs)) if initiator, MixKey(DH(s, re)) if responder.
-        error = initiator ? mix_dh(next, e_.secret, next.rs) : mix_dh(next, s_.secret, next.re);
+      case Token::se: {
+        const DhKeys keys = dh_keys(pattern.tokens[i], initiator);
+        error = mix_dh(next, keys.own_static ? s_.secret : e_.secret, keys.remote_static ? next.rs : next.re);
         break;
-      case Token::se:
-        // se: Calls MixKey(DH(s, re)) if initiator, MixKey(DH(e, rs)) if responder.
-        error = initiator ? mix_dh(next, s_.secret, next.re) : mix_dh(next, e_.secret, next.rs);
-        break;
+      }
     }
     if (error) return error;
   }
@@ -209,17 +224,12 @@ std::error_code HandshakeState::read_tokens(Progress& next, ByteView message, By
         break;
       }
       case Token::ee:
-        // ee: Calls MixKey(DH(e, re)).
-        error = mix_dh(next, e_.secret, next.re);
-        break;
       case Token::es:
-        // es: Calls MixKey(DH(e, rs)) if initiator, MixKey(DH(s, re)) if responder.
-        error = initiator ? mix_dh(next, e_.secret, next.rs) : mix_dh(next, s_.secret, next.re);
+      case Token::se: {
+        const DhKeys keys = dh_keys(pattern.tokens[i], initiator);
+        error = mix_dh(next, keys.own_static ? s_.secret : e_.secret, keys.remote_static ? next.rs : next.re);
         break;
-      case Token::se:
-        // se: Calls MixKey(DH(s, re)) if initiator, MixKey(DH(e, rs)) if responder.
-        error = initiator ? mix_dh(next, s_.secret, next.re) : mix_dh(next, e_.secret, next.rs);
-        break;
+      }
     }
     if (error) return error;
   }
