@@ -54,6 +54,7 @@ struct LoopbackNode {
     asio::co_spawn(io, tcp.serve(acceptor), asio::detached);
   }
   std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+  asio::any_io_executor tcp_executor() { return acceptor.get_executor(); }
   Address address() const { return Address::tcp("127.0.0.1:" + std::to_string(port())); }
   void add_echo() { router.register_worker(Address::local("echo"), std::make_shared<EchoWorker>(router, Address::local("echo"))); }
   std::shared_ptr<Inbox> add_inbox(asio::io_context& io, const std::string& name, std::size_t capacity = 64) {

@@ -41,6 +41,12 @@ struct Fleet {
   }
 };
 
+// A channel from `from` to the listener on `to`.
+std::shared_ptr<SecureChannel> connect(LoopbackNode& from, const LoopbackNode& to, ChannelOptions options) {
+  return SecureChannel::initiate(from.tcp_executor(), from.router, Route{to.address(), Address::local("secure")},
+                                 std::move(options));
+}
+
 TEST(SecureChannel, MembersTalkThroughTheChannelBothWays) {
   asio::io_context io;
   Fleet fleet;
@@ -49,9 +55,7 @@ TEST(SecureChannel, MembersTalkThroughTheChannelBothWays) {
   SecureChannelListener::start(io.get_executor(), device.router, fleet.device_options());
   auto inbox = op.add_inbox(io, "app");
   run_scenario(io, [&]() -> asio::awaitable<void> {
-    auto channel = SecureChannel::initiate(io.get_executor(), op.router,
-                                           Route{device.address(), Address::local("secure")},
-                                           fleet.operator_options(fleet.credential_for(*fleet.operator_node)));
+    auto channel = connect(op, device, fleet.operator_options(fleet.credential_for(*fleet.operator_node)));
     CO_ASSERT_TRUE(co_await channel->established());
     CO_ASSERT_TRUE(channel->peer().has_value());
     EXPECT_EQ(channel->peer()->identifier, fleet.device->identifier());
@@ -84,8 +88,7 @@ TEST(SecureChannel, CipherIsAesOnlyWhenBothEndsHaveAesHardware) {
     run_scenario(io, [&]() -> asio::awaitable<void> {
       ChannelOptions mine = fleet.operator_options(fleet.credential_for(*fleet.operator_node));
       mine.aes_hardware = operator_aes;
-      auto channel = SecureChannel::initiate(io.get_executor(), op.router,
-                                             Route{device.address(), Address::local("secure")}, mine);
+      auto channel = connect(op, device, mine);
       CO_ASSERT_TRUE(co_await channel->established());
       const CipherKind expected = device_aes && operator_aes ? CipherKind::aes_gcm : CipherKind::chacha_poly;
       EXPECT_EQ(channel->cipher(), expected) << device_aes << operator_aes;
@@ -106,9 +109,7 @@ TEST(SecureChannel, NodeWithoutCredentialIsRefusedAndTold) {
   LoopbackNode device(io), op(io);
   SecureChannelListener::start(io.get_executor(), device.router, fleet.device_options());
   run_scenario(io, [&]() -> asio::awaitable<void> {
-    auto channel = SecureChannel::initiate(io.get_executor(), op.router,
-                                           Route{device.address(), Address::local("secure")},
-                                           fleet.operator_options({}));
+    auto channel = connect(op, device, fleet.operator_options({}));
     EXPECT_FALSE(co_await channel->established());
     EXPECT_NE(channel->failure().find("refused by the peer"), std::string::npos) << channel->failure();
     EXPECT_NE(channel->failure().find("no credential"), std::string::npos) << channel->failure();
@@ -122,9 +123,7 @@ TEST(SecureChannel, ExpiredCredentialIsRefused) {
   LoopbackNode device(io), op(io);
   SecureChannelListener::start(io.get_executor(), device.router, fleet.device_options());
   run_scenario(io, [&]() -> asio::awaitable<void> {
-    auto channel = SecureChannel::initiate(io.get_executor(), op.router,
-                                           Route{device.address(), Address::local("secure")},
-                                           fleet.operator_options(fleet.credential_for(*fleet.operator_node, Fleet::kNow - 1)));
+    auto channel = connect(op, device, fleet.operator_options(fleet.credential_for(*fleet.operator_node, Fleet::kNow - 1)));
     EXPECT_FALSE(co_await channel->established());
     EXPECT_NE(channel->failure().find("expired"), std::string::npos) << channel->failure();
     op.stop(), device.stop();
@@ -139,9 +138,7 @@ TEST(SecureChannel, InitiatorRefusesAnImpostor) {
   impostor_options.identity = std::make_shared<identity::Identity>(identity::Identity::generate());
   SecureChannelListener::start(io.get_executor(), impostor.router, impostor_options);
   run_scenario(io, [&]() -> asio::awaitable<void> {
-    auto channel = SecureChannel::initiate(io.get_executor(), op.router,
-                                           Route{impostor.address(), Address::local("secure")},
-                                           fleet.operator_options(fleet.credential_for(*fleet.operator_node)));
+    auto channel = connect(op, impostor, fleet.operator_options(fleet.credential_for(*fleet.operator_node)));
     EXPECT_FALSE(co_await channel->established());
     EXPECT_NE(channel->failure().find("not the identity this node expects"), std::string::npos) << channel->failure();
     op.stop(), impostor.stop();
@@ -156,11 +153,8 @@ TEST(SecureChannel, TamperedOrTruncatedRecordClosesOnlyItsChannel) {
   SecureChannelListener::start(io.get_executor(), device.router, fleet.device_options());
   auto inbox = op.add_inbox(io, "app");
   run_scenario(io, [&]() -> asio::awaitable<void> {
-    const Route to_listener{device.address(), Address::local("secure")};
-    auto victim = SecureChannel::initiate(io.get_executor(), op.router, to_listener,
-                                          fleet.operator_options(fleet.credential_for(*fleet.operator_node)));
-    auto bystander = SecureChannel::initiate(io.get_executor(), op.router, to_listener,
-                                             fleet.operator_options(fleet.credential_for(*fleet.operator_node)));
+    auto victim = connect(op, device, fleet.operator_options(fleet.credential_for(*fleet.operator_node)));
+    auto bystander = connect(op, device, fleet.operator_options(fleet.credential_for(*fleet.operator_node)));
     CO_ASSERT_TRUE(co_await victim->established());
     CO_ASSERT_TRUE(co_await bystander->established());
     // A record with a flipped byte, sent to the device's end of the victim channel.
