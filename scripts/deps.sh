@@ -10,11 +10,14 @@ packages=(
   python3 curl procps iproute2 file # system tests: real servers, clients and process checks
 )
 
-# Cross-builds (CROSS="aarch64"): the cross compiler, qemu-user to run the tests, and :arm64 libraries.
+# Cross-builds (CROSS="aarch64 armhf", any subset): the cross compiler, qemu-user to run the tests, and the
+# multiarch library packages (:arm64, :armhf) beside the amd64 ones. yaml-cpp is not among them: the build does
+# not use it, and its -dev package has no Multi-Arch field (the amd64 and foreign ones replace each other).
 for arch in ${CROSS:-}; do
   case $arch in
     aarch64) deb=arm64 ;;
-    *) echo "scripts/deps.sh: unknown CROSS architecture '$arch' (known: aarch64)" >&2; exit 2 ;;
+    armhf) deb=armhf ;;
+    *) echo "scripts/deps.sh: unknown CROSS architecture '$arch' (known: aarch64 armhf)" >&2; exit 2 ;;
   esac
   dpkg --print-foreign-architectures | grep -qx "$deb" || {
     [ "$(id -u)" -eq 0 ] && dpkg --add-architecture "$deb" || sudo dpkg --add-architecture "$deb"

@@ -1,21 +1,48 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds and runs the whole suite under each preset.
-#   scripts/test.sh              fuzz smoke run, the suite under asan (ASan+UBSan) and default, then the
-#                                unit tier cross-built for aarch64 and run under qemu-user, and a static
-#                                aarch64 outlet under qemu serving a native hub and inlet
+#   scripts/test.sh              fuzz smoke run; the suite under asan (ASan+UBSan) and default, and the static
+#                                amd64 release binary; then for aarch64 and armhf the unit tier cross-built and
+#                                run under qemu-user, and the static release binary as an outlet under qemu
+#                                serving a native hub and inlet
 #   PRESETS="default" scripts/test.sh   only the named presets (the fuzz smoke run is skipped)
-# The aarch64 preset (cross-built, run under qemu-user) runs the unit tier; its packages install themselves.
+#   QEMU_FULL=1 scripts/test.sh  the cross presets (aarch64, armhf) run the whole suite under qemu-user: the unit
+#                                and system tiers (C++ loopback tests, and the shell tests with the cross-built
+#                                portico under qemu between native servers and clients)
+#   PRESETS="aarch64 armhf" QEMU_FULL=1 scripts/test.sh   only the full qemu matrix
+# Cross presets install their own packages. Every part prints how long it took; a summary closes the run (CI,
+# .ci/run, has 40 minutes on 2 cores for everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-presets=${PRESETS:-"asan default aarch64"}
+presets=${PRESETS:-"asan default aarch64 armhf"}
+cross_tiers=unit
+[ "${QEMU_FULL:-0}" = 1 ] && cross_tiers="unit|system"
+
+timings=() sizes=()
+part() { part_name=$1 part_start=$SECONDS; echo "== $part_name"; }
+part_done() {
+  local took=$((SECONDS - part_start))
+  timings+=("$(printf '%5d s  %s' "$took" "$part_name")")
+  echo "== $part_name: $took s"
+}
+release_size() { sizes+=("$1 $(stat -c %s "build/$2/agent/portico") B"); }
+summary() {
+  echo "== time per part"
+  [ ${#timings[@]} -eq 0 ] || printf '%s\n' "${timings[@]}"
+  printf '%5d s  total\n' "$SECONDS"
+  [ ${#sizes[@]} -eq 0 ] || echo "== static release binaries: $(IFS=,; echo "${sizes[*]}" | sed 's/,/, /g')"
+}
+trap summary EXIT
+
 cross=""
-[[ " $presets " == *" aarch64 "* ]] && cross="aarch64"
+for preset in $presets; do case $preset in aarch64 | armhf) cross+=" $preset" ;; esac; done
+part "packages"
 CROSS="$cross" scripts/deps.sh
+part_done
 
 jobs=$(nproc)
 
 if [ -z "${PRESETS:-}" ]; then
-  echo "== fuzz smoke run (clang, libFuzzer)"
+  part "fuzz smoke run (clang, libFuzzer)"
   cmake --preset fuzz >/dev/null
   cmake --build --preset fuzz -j "$jobs"
   scratch=$(mktemp -d)
@@ -29,24 +56,50 @@ if [ -z "${PRESETS:-}" ]; then
     [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz target $name failed"; exit 1; }
   done
   rm -rf "$scratch"
+  part_done
 fi
 
 for preset in $presets; do
-  echo "== preset $preset"
   cmake --preset "$preset" >/dev/null
-  if [ "$preset" = aarch64 ]; then
-    # Cross-built binaries under qemu: the unit tier (the system tier needs native servers and clients).
-    cmake --build --preset "$preset" -j "$jobs" --target portico portico_unit_tests portico_channel_tests \
-      portico_platform_tests
-    # The static release binary for aarch64, as an outlet under qemu for a native hub and inlet.
-    cmake --preset aarch64-static >/dev/null
-    cmake --build --preset aarch64-static -j "$jobs"
-    cmake --preset default >/dev/null
-    cmake --build --preset default -j "$jobs" --target portico
-    tests/system/cross_outlet_test.sh build/default/agent/portico build/aarch64-static/agent/portico
-    ctest --preset "$preset" -L unit -j "$jobs"
-  else
-    cmake --build --preset "$preset" -j "$jobs"
-    ctest --preset "$preset"
-  fi
+  case $preset in
+    aarch64 | armhf)
+      # Cross-built binaries under qemu-user (the toolchain file's emulator): the unit tier; with QEMU_FULL=1
+      # everything, system tier included (its shell tests get a script that runs portico under qemu).
+      part "build $preset"
+      if [ "${QEMU_FULL:-0}" = 1 ]; then
+        cmake --build --preset "$preset" -j "$jobs"
+      else
+        cmake --build --preset "$preset" -j "$jobs" --target portico portico_unit_tests portico_channel_tests \
+          portico_platform_tests
+      fi
+      part_done
+      # The static release binary for this architecture, as an outlet under qemu for a native hub and inlet.
+      part "static $preset binary, outlet under qemu"
+      cmake --preset "$preset-static" >/dev/null
+      cmake --build --preset "$preset-static" -j "$jobs"
+      release_size "$preset" "$preset-static"
+      cmake --preset default >/dev/null
+      cmake --build --preset default -j "$jobs" --target portico
+      tests/system/cross_outlet_test.sh build/default/agent/portico "build/$preset-static/agent/portico"
+      part_done
+      part "test $preset under qemu-user ($cross_tiers)"
+      ctest --preset "$preset" -L "^($cross_tiers)\$" -j "$jobs"
+      part_done
+      ;;
+    *)
+      part "build $preset"
+      cmake --build --preset "$preset" -j "$jobs"
+      part_done
+      part "test $preset"
+      ctest --preset "$preset"
+      part_done
+      if [ "$preset" = default ]; then
+        part "static amd64 binary"
+        cmake --preset static >/dev/null
+        cmake --build --preset static -j "$jobs"
+        release_size amd64 static
+        part_done
+      fi
+      ;;
+  esac
 done

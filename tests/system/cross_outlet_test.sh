@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# A static aarch64 portico, run under qemu-user, serves as the outlet for a native (amd64) hub and inlet:
-#   cross_outlet_test.sh NATIVE_PORTICO AARCH64_STATIC_PORTICO
+# A static ARM portico (aarch64 or armhf), run under qemu-user, serves as the outlet for a native (amd64) hub
+# and inlet:
+#   cross_outlet_test.sh NATIVE_PORTICO ARM_STATIC_PORTICO
+# The architecture comes from the binary itself; the outlet's platform line must name it (uname's machine under
+# qemu: aarch64 for qemu-aarch64, armv7l for qemu-arm).
 . "$(dirname "$0")/lib.sh"
 native=$1 arm=$2
-file "$arm" | grep -q "ARM aarch64.*statically linked" || fail "$arm is not a static aarch64 binary"
+kind=$(file -b "$arm")
+[[ $kind == *"statically linked"* ]] || fail "$arm is not statically linked: $kind"
+case $kind in
+  *"ARM aarch64"*) qemu=qemu-aarch64 arch=aarch64 ;;
+  *"32-bit"*", ARM, EABI5"*) qemu=qemu-arm arch=armv7l ;;
+  *) fail "$arm is neither an aarch64 nor an armhf binary: $kind" ;;
+esac
 
 hub_port=$(free_port); in_port=$(free_port); web_port=$(free_port)
 mkdir -p "$work/site"
@@ -12,14 +21,14 @@ python3 -m http.server --bind 127.0.0.1 "$web_port" --directory "$work/site" >"$
 OCKAM_LISTEN=127.0.0.1:$hub_port OCKAM_DATA="$work/hub" "$native" >"$work/hub.log" 2>&1 & pids+=($!)
 wait_for_log "$work/hub.log" "hub listening"
 OCKAM_HUB=127.0.0.1:$hub_port OCKAM_OUT=127.0.0.1:$web_port OCKAM_RELAY=arm-device OCKAM_DATA="$work/outlet" \
-  qemu-aarch64 "$arm" >"$work/outlet.log" 2>&1 & pids+=($!)
+  "$qemu" "$arm" >"$work/outlet.log" 2>&1 & pids+=($!)
 wait_for_log "$work/outlet.log" "outlet ready: relay \"arm-device\"" 30
-grep -q "platform: .*, aarch64, " "$work/outlet.log" || fail "the outlet is not running as aarch64"
+grep -q "platform: .*, $arch, " "$work/outlet.log" || fail "the outlet is not running as $arch"
 OCKAM_HUB=127.0.0.1:$hub_port OCKAM_IN=127.0.0.1:$in_port OCKAM_FORWARD=arm-device OCKAM_DATA="$work/inlet" \
   "$native" >"$work/inlet.log" 2>&1 & pids+=($!)
 wait_for_log "$work/inlet.log" "inlet listening"
 
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$web_port/" && break; sleep 0.1; done
 curl -sf --max-time 30 -o "$work/got" "http://127.0.0.1:$in_port/blob" || fail "curl through the inlet failed"
-cmp -s "$work/got" "$work/site/blob" || fail "the file that came through the aarch64 outlet differs"
-echo "cross outlet test passed: $(stat -c %s "$work/got") bytes through a static aarch64 outlet ($(stat -c %s "$arm") bytes) under qemu"
+cmp -s "$work/got" "$work/site/blob" || fail "the file that came through the $arch outlet differs"
+echo "cross outlet test passed: $(stat -c %s "$work/got") bytes through a static $arch outlet ($(stat -c %s "$arm") bytes) under $qemu"

@@ -13,6 +13,6 @@ set(PORTICO_PORTAL_TESTS
 )
 while(PORTICO_PORTAL_TESTS)
   list(POP_FRONT PORTICO_PORTAL_TESTS portal_test portal_timeout)
-  add_test(NAME ${portal_test} COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/system/${portal_test}_test.sh $<TARGET_FILE:portico>)
+  add_test(NAME ${portal_test} COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/system/${portal_test}_test.sh ${PORTICO_AGENT_UNDER_TEST})
   set_tests_properties(${portal_test} PROPERTIES LABELS system TIMEOUT ${portal_timeout})
 endwhile()
