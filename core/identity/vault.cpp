@@ -8,10 +8,24 @@
 #include <fstream>
 #include <iterator>
 
+#include "identity/enrollment_token.hpp"
+
 namespace portico::identity {
 namespace {
 std::error_code last_error() { return {errno, std::generic_category()}; }
 constexpr const char* kIdentityFile = "identity.key";
+constexpr const char* kCredentialFile = "credential";
+constexpr const char* kHubIdentityFile = "hub_identity";
+constexpr std::uintmax_t kMaxSmallFileBytes = 64 * 1024;  // larger than any credential; bounds what is read
+
+// A small file of this vault, refusing anything larger than kMaxSmallFileBytes.
+Result<Bytes> read_small_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return ec;
+  if (size > kMaxSmallFileBytes) return std::make_error_code(std::errc::file_too_large);
+  return read_file(path);
+}
 }  // namespace
 
 namespace {
@@ -77,6 +91,36 @@ Result<Identity> Vault::load_or_create_identity() const {
     return write_error;
   }
   return identity;
+}
+
+std::error_code Vault::save_credential(const Credential& credential) const {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) return ec;
+  return write_private_file(dir_ / kCredentialFile, encode_credential(credential));
+}
+
+Result<Credential> Vault::load_credential() const {
+  auto stored = read_small_file(dir_ / kCredentialFile);
+  if (!stored) return stored.error();
+  return decode_credential(*stored);
+}
+
+std::error_code Vault::save_hub_identity(std::string_view identifier) const {
+  if (!is_identifier(identifier)) return std::make_error_code(std::errc::invalid_argument);
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) return ec;
+  return write_private_file(dir_ / kHubIdentityFile, as_bytes(std::string(identifier) + "\n"));
+}
+
+Result<std::string> Vault::load_hub_identity() const {
+  auto stored = read_small_file(dir_ / kHubIdentityFile);
+  if (!stored) return stored.error();
+  std::string text(as_chars(*stored));
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!is_identifier(text)) return std::make_error_code(std::errc::invalid_argument);
+  return text;
 }
 
 }  // namespace portico::identity

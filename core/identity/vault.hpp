@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "identity/credential.hpp"
 #include "identity/identity.hpp"
 
 namespace portico::identity {
@@ -22,6 +23,17 @@ class Vault {
 
   // The identity kept in identity.key, created (and the directory with it) on first use.
   Result<Identity> load_or_create_identity() const;
+
+  // The node's credential from the hub (file "credential": encode_credential bytes), replaced on each refresh.
+  // Loading reports std::errc::no_such_file_or_directory before the first enrollment.
+  std::error_code save_credential(const Credential& credential) const;
+  Result<Credential> load_credential() const;
+
+  // The hub identifier this node trusts (file "hub_identity": the identifier and a newline), pinned at
+  // enrollment. Loading fails with std::errc::invalid_argument when the file holds no identifier.
+  std::error_code save_hub_identity(std::string_view identifier) const;
+  Result<std::string> load_hub_identity() const;
+
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
