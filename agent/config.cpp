@@ -43,6 +43,11 @@ std::variant<Config, ConfigError> load_config(const Environment& env) {
     else if (*level == "error") config.log_level = LogLevel::error;
     else return error("OCKAM_LOG", "'" + *level + "' is not one of debug, info, warn, error", "info", exit_code::kLog);
   }
+  if (env("OCKAM_METRICS")) {
+    auto metrics = host_port(env, "OCKAM_METRICS", "127.0.0.1:9464", exit_code::kMetrics);
+    if (auto* e = std::get_if<ConfigError>(&metrics)) return *e;
+    config.metrics = std::get<HostPort>(metrics);
+  }
   config.device_uuid = env("BALENA_DEVICE_UUID");
   config.xdg_data_home = env("XDG_DATA_HOME").value_or("");
   config.home = env("HOME").value_or("");

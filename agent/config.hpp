@@ -34,6 +34,7 @@ struct Config {
   std::string notify_socket;              // NOTIFY_SOCKET: readiness for systemd-style supervisors
   std::string platform_root = "/";        // OCKAM_PLATFORM_ROOT: where device files are read (tests, chroots)
   LogLevel log_level = LogLevel::info;
+  std::optional<HostPort> metrics;        // OCKAM_METRICS: serve Prometheus text at http://host:port/metrics
   std::vector<std::string> warnings;  // printed once logging is up
 };
 
@@ -55,6 +56,7 @@ inline constexpr int kOut = 14;
 inline constexpr int kRelay = 15;
 inline constexpr int kData = 16;
 inline constexpr int kLog = 19;
+inline constexpr int kMetrics = 20;
 }  // namespace exit_code
 
 using Environment = std::function<std::optional<std::string>(std::string_view name)>;

@@ -2,6 +2,7 @@
 //
 //   portico                       run the role the environment chooses (see README.md)
 //   portico send ROUTE TEXT [N]   send TEXT along ROUTE N times and print each reply
+//   portico health                ask the agent this environment configures whether it is healthy (exit 0/1)
 //   portico token [--uses N] [--ttl DURATION] [key=value ...]   create an enrollment token (on the hub)
 //   portico version
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "health.hpp"
 #include "token_command.hpp"
 
 int main(int argc, char** argv) {
@@ -22,12 +24,14 @@ int main(int argc, char** argv) {
   if (command == "help" || command == "--help" || command == "-h") {
     std::printf("usage: portico                       run the role set by OCKAM_* variables\n"
                 "       portico send ROUTE TEXT [N]   send TEXT along ROUTE (e.g. 1#127.0.0.1:4000,echo)\n"
+                "       portico health                is the agent with this environment healthy? (exit 0 or 1)\n"
                 "       portico token [--uses N] [--ttl DURATION] [key=value ...]\n"
                 "                                     create an enrollment token with the hub's OCKAM_DATA\n"
                 "       portico version\n");
     return 0;
   }
   if (command == "token") return portico::agent::run_token(std::vector<std::string>(argv + 2, argv + argc));
+  if (command == "health") return portico::agent::run_health();
   if (command == "send") {
     if (argc < 4 || argc > 5) {
       std::fprintf(stderr, "usage: portico send ROUTE TEXT [COUNT]\n");

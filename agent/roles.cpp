@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "identity/vault.hpp"
+#include "monitor.hpp"
 #include "node_state.hpp"
 #include "platform/platform.hpp"
 #include "portal/portal_inlet.hpp"
@@ -122,9 +123,12 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
   if (!acceptor) return exit_code::kListen;
   auto me = load_identity(config);
   if (!me) return exit_code::kData;
+  Monitor monitor(node.io, config);
+  if (!monitor.start(config.data_dir.value_or(""))) return exit_code::kMetrics;
   spdlog::info("{}", platform::summary(host));
   spdlog::info("identity {}", me->identifier());
   auto relays = relay::RelayService::start(node.router);
+  monitor.watch({.relays_registered = [relays] { return std::uint64_t{relays->table().size()}; }});
   node.router.register_worker(Address::local("echo"), std::make_shared<EchoWorker>(node.router, Address::local("echo")));
   asio::co_spawn(node.io, node.tcp.serve(*acceptor), asio::detached);
   spdlog::info("hub listening on {} (relay service at 0#relay, echo at 0#echo)", config.listen.to_string());
@@ -141,13 +145,17 @@ int run_inlet(const Config& config, const platform::PlatformInfo& host) {
   if (!acceptor) return exit_code::kIn;
   auto me = load_identity(config);
   if (!me) return exit_code::kData;
+  Monitor monitor(node.io, config);
+  if (!monitor.start(config.data_dir.value_or(""))) return exit_code::kMetrics;
   spdlog::info("{}", platform::summary(host));
   spdlog::info("identity {}", me->identifier());
   auto hub_link = node.tcp.connect(config.hub.to_string());
   const Route outlet_route{hub_link->address(),
                            Address::local(std::string(relay::kRelayAddressPrefix) + config.forward),
                            Address::local(std::string(portal::kOutletAddress))};
-  portal::PortalInlet inlet(node.router, outlet_route, "relay \"" + config.forward + "\"");
+  portal::PortalInlet inlet(node.router, outlet_route, "relay \"" + config.forward + "\"",
+                            {.counters = monitor.counters()});
+  monitor.watch({.hub_link = hub_link, .open_streams = [&inlet] { return std::uint64_t{inlet.open_streams()}; }});
   // Every stream's route to its outlet runs over this link: when it drops, those streams are gone for good
   // (the hub forgets the link), so close their clients now rather than leave them hanging.
   hub_link->on_state_change([&inlet](bool up) {
@@ -175,10 +183,13 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
   }
   auto me = load_identity(config);
   if (!me) return exit_code::kData;
+  Monitor monitor(node.io, config);
+  if (!monitor.start(data_dir)) return exit_code::kMetrics;
   spdlog::info("{}", platform::summary(host));
   spdlog::info("identity {}", me->identifier());
   const std::string name = relay_name(config, host.device_id, *node_id);
-  auto outlet = portal::PortalOutlet::start(node.io.get_executor(), node.router, config.outlet_target);
+  auto outlet = portal::PortalOutlet::start(node.io.get_executor(), node.router, config.outlet_target,
+                                            {.counters = monitor.counters()});
   auto hub_link = node.tcp.connect(config.hub.to_string());
   hub_link->on_state_change([outlet](bool up) {
     if (!up) outlet->reset_all("the link to the hub went down", false);
@@ -187,7 +198,9 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
   auto relay_client = relay::RelayClient::start(node.router, hub_link, {
       .name = name,
       .owner = *node_id,
-      .on_registered = [name, hub, target, &config](const relay::Registered&, bool first) {
+      .on_registered = [name, hub, target, &config, counters = monitor.counters()](const relay::Registered&,
+                                                                                    bool first) {
+        ++counters->relay_registrations;
         spdlog::info("relay \"{}\" registered on hub {}", name, hub);
         if (!first) return;
         spdlog::info("outlet ready: relay \"{}\" on hub {} -> {}", name, hub, target);
@@ -197,6 +210,8 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
         spdlog::error("hub {} refused relay \"{}\": {}", hub, name, refused.reason);
       },
   });
+  monitor.watch({.hub_link = hub_link, .open_streams = [outlet] { return std::uint64_t{outlet->open_streams()}; },
+                 .relay = name, .relay_registered = [relay_client] { return relay_client->registered(); }});
   spdlog::info("outlet for {} starting: node id {}, data dir {}, relay \"{}\"", target, *node_id, data_dir, name);
   on_termination(node, [&] { outlet->stop_accepting(); relay_client->stop(); },
                  [&] { return outlet->open_streams(); }, [&] { outlet->reset_all("the outlet is shutting down"); });

@@ -26,6 +26,10 @@ for arch in ${CROSS:-}; do
   for lib in libsodium-dev libmbedtls-dev libspdlog-dev libfmt-dev libgtest-dev; do packages+=("$lib:$deb"); done
 done
 
+# The container image test (DOCKER=1): a Docker engine, debootstrap for a local base image, and a static qemu for
+# ARM images (binfmt's F flag keeps the interpreter usable inside containers; it must be static there).
+if [ -n "${DOCKER:-}" ]; then packages+=(docker.io debootstrap qemu-user-static); fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

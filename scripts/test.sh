@@ -9,6 +9,8 @@
 #                                and system tiers (C++ loopback tests, and the shell tests with the cross-built
 #                                portico under qemu between native servers and clients)
 #   PRESETS="aarch64 armhf" QEMU_FULL=1 scripts/test.sh   only the full qemu matrix
+# A full run ends with the container images built by a real Docker engine and run (tests/docker/docker_test.sh;
+# DOCKER_TEST=1 adds it to a PRESETS run).
 # Cross presets install their own packages. Every part prints how long it took; a summary closes the run (CI,
 # .ci/run, has 40 minutes on 2 cores for everything).
 set -euo pipefail
@@ -103,3 +105,9 @@ for preset in $presets; do
       ;;
   esac
 done
+
+if [ -z "${PRESETS:-}" ] || [ "${DOCKER_TEST:-0}" = 1 ]; then
+  part "docker images (amd64, arm64): built and run"
+  tests/docker/docker_test.sh
+  part_done
+fi

@@ -22,7 +22,8 @@ PortalStream::PortalStream(asio::ip::tcp::socket socket, Router& router, const P
       flow_(options.window),
       liveness_(options.keepalive_interval, options.peer_dead_after, Liveness::Clock::now()),
       credit_arrived_(socket_.get_executor()),
-      data_arrived_(socket_.get_executor()) {
+      data_arrived_(socket_.get_executor()),
+      counters_(options.counters) {
   asio::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
 }
@@ -43,6 +44,7 @@ void PortalStream::start(Route peer_route, std::uint32_t peer_window) {
   state_ = State::open;
   peer_route_ = std::move(peer_route);
   flow_.set_initial_credit(peer_window);
+  if (counters_) ++counters_->streams_opened;
   spdlog::debug("{} open, peer stream via {}", label_, to_string(peer_route_));
   auto self = shared_from_this();
   asio::co_spawn(socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
@@ -129,6 +131,7 @@ asio::awaitable<void> PortalStream::read_loop() {
     }
     payload.resize(1 + n);
     flow_.on_sent(n);
+    if (counters_) counters_->portal_bytes_in += n;
     co_await send_to_peer(std::move(payload));
   }
 }
@@ -152,6 +155,7 @@ asio::awaitable<void> PortalStream::write_loop() {
       reset("write failed: " + ec.message());
       co_return;
     }
+    if (counters_) counters_->portal_bytes_out += n;
     if (const std::uint32_t credit = flow_.on_written(n); credit > 0 && !flow_.peer_eof()) {
       co_await send_to_peer(encode(Credit{credit}));
     }

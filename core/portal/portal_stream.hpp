@@ -22,6 +22,7 @@
 
 #include <asio/ip/tcp.hpp>
 
+#include "metrics/metrics.hpp"
 #include "portal/stream_flow.hpp"
 #include "transport/liveness.hpp"
 #include "routing/router.hpp"
@@ -35,6 +36,8 @@ struct PortalOptions {
   // A stream quiet this long sends Ping; one that hears nothing from its peer for `peer_dead_after` is reset.
   std::chrono::milliseconds keepalive_interval{10000};
   std::chrono::milliseconds peer_dead_after{35000};
+  // Where the stream adds the bytes it carries and counts itself open (metrics); none: not counted.
+  std::shared_ptr<metrics::Counters> counters{};
 };
 
 class PortalStream final : public Worker, public std::enable_shared_from_this<PortalStream> {
@@ -86,6 +89,7 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   Notify credit_arrived_;
   Notify data_arrived_;
   OnClosed on_closed_;
+  std::shared_ptr<metrics::Counters> counters_;
 };
 
 }  // namespace portico::portal

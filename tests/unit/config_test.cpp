@@ -88,5 +88,17 @@ TEST(Config, EachBadVariableNamesItself) {
   expect_error({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_LOG", "loud"}}, "OCKAM_LOG", exit_code::kLog);
 }
 
+TEST(Config, MetricsAddressForEveryRole) {
+  EXPECT_FALSE(expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}}).metrics);
+  auto hub = expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_METRICS", "0.0.0.0:9464"}});
+  ASSERT_TRUE(hub.metrics);
+  EXPECT_EQ(hub.metrics->port, 9464);
+  auto outlet = expect_config({{"OCKAM_OUT", "127.0.0.1:1"}, {"OCKAM_HUB", "h:1"}, {"OCKAM_METRICS", "127.0.0.1:9465"}});
+  ASSERT_TRUE(outlet.metrics);
+  EXPECT_EQ(outlet.metrics->host, "127.0.0.1");
+  expect_error({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_METRICS", "9464"}}, "OCKAM_METRICS", exit_code::kMetrics);
+  expect_error({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_METRICS", ""}}, "OCKAM_METRICS", exit_code::kMetrics);
+}
+
 }  // namespace
 }  // namespace portico::agent

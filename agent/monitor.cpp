@@ -1,0 +1,84 @@
+#include "monitor.hpp"
+
+#include <cstdio>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
+#include "metrics_server.hpp"
+
+namespace portico::agent {
+Monitor::Monitor(asio::io_context& io, const Config& config) : io_(io), config_(config) {}
+
+Monitor::~Monitor() {
+  asio::error_code ignored;
+  if (metrics_acceptor_) metrics_acceptor_->close(ignored);
+}
+
+bool Monitor::start(const std::string& data_dir) {
+  if (config_.metrics) {
+    const HostPort& at = *config_.metrics;
+    try {
+      asio::ip::tcp::resolver resolver(io_);
+      const auto endpoint = resolver.resolve(at.host, std::to_string(at.port)).begin()->endpoint();
+      metrics_acceptor_.emplace(io_);
+      metrics_acceptor_->open(endpoint.protocol());
+      metrics_acceptor_->set_option(asio::socket_base::reuse_address(true));
+      metrics_acceptor_->bind(endpoint);
+      metrics_acceptor_->listen();
+    } catch (const std::system_error& e) {
+      std::fprintf(stderr, "portico: OCKAM_METRICS: cannot listen on %s: %s (example: OCKAM_METRICS=127.0.0.1:9464)\n",
+                   at.to_string().c_str(), e.code().message().c_str());
+      return false;
+    }
+    asio::co_spawn(io_, serve_metrics(*metrics_acceptor_, [this] { return metrics::render_prometheus(snapshot()); }),
+                   asio::detached);
+  }
+  if (const auto path = status_socket_path(config_, data_dir)) {
+    status_ = StatusServer::start(io_, *path, [this] { return health(); });
+  } else {
+    std::fprintf(stderr, "portico: OCKAM_DATA: '%s' is too long for the status socket; `portico health` will not "
+                         "answer (example: OCKAM_DATA=/data/portico)\n", data_dir.c_str());
+  }
+  return true;
+}
+
+void Monitor::watch(Sources sources) {
+  sources_ = std::move(sources);
+  if (!sources_.hub_link) return;
+  link_->up = sources_.hub_link->up();
+  link_->was_up = link_->up;
+  // Holds the state and counters, not the Monitor: the link may outlive it by a moment at shutdown.
+  sources_.hub_link->on_state_change([link = link_, counters = counters_](bool up) {
+    if (up && link->was_up) ++counters->reconnects;
+    link->up = up;
+    link->was_up = link->was_up || up;
+  });
+}
+
+metrics::Snapshot Monitor::snapshot() const {
+  metrics::Snapshot s{.role = role_name(config_.role), .version = PORTICO_VERSION, .counters = *counters_};
+  if (sources_.open_streams) s.open_streams = sources_.open_streams();
+  if (sources_.relays_registered) s.relays_registered = sources_.relays_registered();
+  if (sources_.relay_registered) s.relays_registered = sources_.relay_registered() ? 1 : 0;
+  if (config_.role != Role::hub) s.hub_link_up = link_->up;
+  return s;
+}
+
+metrics::Health Monitor::health() const {
+  const std::string local = config_.role == Role::hub     ? config_.listen.to_string()
+                            : config_.role == Role::inlet ? config_.inlet_listen.to_string()
+                                                          : config_.outlet_target.to_string();
+  const std::string hub = config_.hub.to_string();
+  return metrics::judge_health({
+      .role = role_name(config_.role),
+      .local = local,
+      .hub = hub,
+      .hub_link_up = link_->up,
+      .relay = config_.role == Role::inlet ? std::string_view(config_.forward) : std::string_view(sources_.relay),
+      .relay_registered = sources_.relay_registered && sources_.relay_registered(),
+      .relays = sources_.relays_registered ? sources_.relays_registered() : 0,
+  });
+}
+
+}  // namespace portico::agent
