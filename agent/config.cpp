@@ -1,6 +1,8 @@
 #include "config.hpp"
 
+#include "identity/credential.hpp"
 #include "relay/relay_messages.hpp"
+#include "token_command.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -22,6 +24,64 @@ std::variant<HostPort, ConfigError> host_port(const Environment& env, const char
   auto parsed = HostPort::parse(*value);
   if (!parsed) return error(variable, "'" + *value + "' is not host:port with a port 1-65535", example, code);
   return *parsed;
+}
+
+// "role=operator,site=berlin": what an outlet requires of an inlet's credential.
+std::optional<std::map<std::string, std::string>> parse_attributes(std::string_view text) {
+  std::map<std::string, std::string> attributes;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const std::string_view pair = text.substr(0, comma);
+    const auto equals = pair.find('=');
+    if (equals == 0 || equals == std::string_view::npos || pair.size() - equals - 1 > identity::kMaxCredentialText) {
+      return std::nullopt;
+    }
+    attributes[std::string(pair.substr(0, equals))] = std::string(pair.substr(equals + 1));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  if (attributes.empty()) return std::nullopt;
+  return attributes;
+}
+
+// The membership variables every role may carry (the hub only OCKAM_CREDENTIAL_TTL).
+std::optional<ConfigError> load_membership(const Environment& env, Config& config) {
+  if (auto token = env("OCKAM_ENROLL")) {
+    auto parsed = identity::parse_enrollment_token(*token);
+    if (!parsed) {
+      return error("OCKAM_ENROLL", "is not an enrollment token: " + parsed.error().message() +
+                   "; make one on the hub with `portico token`", "I3f2a…:9c41…", exit_code::kEnroll);
+    }
+    config.enroll = *parsed;
+  }
+  if (auto pinned = env("OCKAM_HUB_IDENTITY")) {
+    if (!identity::is_identifier(*pinned)) {
+      return error("OCKAM_HUB_IDENTITY", "'" + *pinned + "' is not an identifier (I and 64 hex digits, printed by the hub "
+                   "at start)", "I3f2a…", exit_code::kHubIdentity);
+    }
+    if (config.enroll && config.enroll->hub_identifier != *pinned) {
+      return error("OCKAM_HUB_IDENTITY", "'" + *pinned + "' is not the hub named in OCKAM_ENROLL (" +
+                   config.enroll->hub_identifier + ")", config.enroll->hub_identifier, exit_code::kHubIdentity);
+    }
+    config.hub_identity = *pinned;
+  }
+  if (auto allow = env("OCKAM_ALLOW")) {
+    auto attributes = parse_attributes(*allow);
+    if (!attributes) {
+      return error("OCKAM_ALLOW", "'" + *allow + "' is not key=value[,key=value...]", "role=operator",
+                   exit_code::kAllow);
+    }
+    config.allow = std::move(*attributes);
+  }
+  if (auto ttl = env("OCKAM_CREDENTIAL_TTL")) {
+    auto parsed = parse_duration(*ttl);
+    if (!parsed || parsed->count() < 10) {
+      return error("OCKAM_CREDENTIAL_TTL", "'" + *ttl + "' is not a duration of 10s or more (s, m, h, d)", "7d",
+                   exit_code::kCredentialTtl);
+    }
+    config.credential_ttl = *parsed;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -65,6 +125,7 @@ std::variant<Config, ConfigError> load_config(const Environment& env) {
     }
     config.data_dir = *data;
   }
+  if (auto problem = load_membership(env, config)) return *problem;
 
   const bool inlet = env("OCKAM_IN").has_value();
   const bool outlet = env("OCKAM_OUT").has_value();

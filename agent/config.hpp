@@ -5,13 +5,16 @@
 // Roles: OCKAM_LISTEN -> hub; OCKAM_IN (+ OCKAM_FORWARD, OCKAM_HUB) -> inlet; OCKAM_OUT (+ OCKAM_HUB) -> outlet.
 // Inlet mode wins when both OCKAM_IN and OCKAM_OUT are set (with a warning).
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "identity/enrollment_token.hpp"
 #include "transport/endpoint.hpp"
 
 namespace portico::agent {
@@ -35,6 +38,11 @@ struct Config {
   std::string platform_root = "/";        // OCKAM_PLATFORM_ROOT: where device files are read (tests, chroots)
   LogLevel log_level = LogLevel::info;
   std::optional<HostPort> metrics;        // OCKAM_METRICS: serve Prometheus text at http://host:port/metrics
+  // Membership (issue: secure channels). Nodes: the token to enroll with, the hub identity to pin.
+  std::optional<identity::EnrollmentToken> enroll;  // OCKAM_ENROLL
+  std::optional<std::string> hub_identity;          // OCKAM_HUB_IDENTITY
+  std::map<std::string, std::string> allow;         // outlet: OCKAM_ALLOW, attributes an inlet's credential needs
+  std::optional<std::chrono::seconds> credential_ttl;  // hub: OCKAM_CREDENTIAL_TTL, lifetime of credentials issued
   std::vector<std::string> warnings;  // printed once logging is up
 };
 
@@ -57,6 +65,11 @@ inline constexpr int kRelay = 15;
 inline constexpr int kData = 16;
 inline constexpr int kLog = 19;
 inline constexpr int kMetrics = 20;
+inline constexpr int kEnroll = 21;
+inline constexpr int kHubIdentity = 22;
+inline constexpr int kAllow = 23;
+inline constexpr int kCredentialTtl = 24;
+inline constexpr int kRefused = 25;  // the hub refused this node for good (e.g. a spent token and no credential)
 }  // namespace exit_code
 
 using Environment = std::function<std::optional<std::string>(std::string_view name)>;

@@ -4,6 +4,7 @@
 //   portico send ROUTE TEXT [N]   send TEXT along ROUTE N times and print each reply
 //   portico health                ask the agent this environment configures whether it is healthy (exit 0/1)
 //   portico token [--uses N] [--ttl DURATION] [key=value ...]   create an enrollment token (on the hub)
+//   portico health                ask the agent this environment configures whether it is healthy (exit 0/1)
 //   portico version
 
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "commands.hpp"
 #include "health.hpp"
 #include "token_command.hpp"
+#include "health.hpp"
 
 int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
@@ -30,6 +32,7 @@ int main(int argc, char** argv) {
                 "       portico version\n");
     return 0;
   }
+  if (command == "health") return portico::agent::run_health();
   if (command == "token") return portico::agent::run_token(std::vector<std::string>(argv + 2, argv + argc));
   if (command == "health") return portico::agent::run_health();
   if (command == "send") {

@@ -46,14 +46,16 @@ bool Monitor::start(const std::string& data_dir) {
 void Monitor::watch(Sources sources) {
   sources_ = std::move(sources);
   if (!sources_.hub_link) return;
-  link_->up = sources_.hub_link->up();
-  link_->was_up = link_->up;
-  // Holds the state and counters, not the Monitor: the link may outlive it by a moment at shutdown.
+  // "Up" is the secure channel when there is one (the link alone carries nothing a member can use).
+  const std::shared_ptr<HubPath>& state = sources_.hub_channel ? sources_.hub_channel : sources_.hub_link;
+  link_->up = state->up();
+  link_->was_up = sources_.hub_link->up();
+  // Hold the state and counters, not the Monitor: the link may outlive it by a moment at shutdown.
   sources_.hub_link->on_state_change([link = link_, counters = counters_](bool up) {
     if (up && link->was_up) ++counters->reconnects;
-    link->up = up;
     link->was_up = link->was_up || up;
   });
+  state->on_state_change([link = link_](bool up) { link->up = up; });
 }
 
 metrics::Snapshot Monitor::snapshot() const {

@@ -24,14 +24,15 @@
 #include "config.hpp"
 #include "health.hpp"
 #include "metrics/metrics.hpp"
-#include "transport/tcp_link.hpp"
+#include "routing/hub_path.hpp"
 
 namespace portico::agent {
 
 class Monitor {
  public:
   struct Sources {
-    std::shared_ptr<TcpLink> hub_link{};                    // inlet, outlet
+    std::shared_ptr<HubPath> hub_link{};     // inlet, outlet: the TCP link (its reconnects are counted)
+    std::shared_ptr<HubPath> hub_channel{};  // inlet, outlet: the secure channel over it (up = usable)
     std::function<std::uint64_t()> open_streams{};          // inlet, outlet
     std::string relay{};                                    // outlet: the relay name it registers
     std::function<bool()> relay_registered{};               // outlet

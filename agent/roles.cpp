@@ -1,6 +1,7 @@
 #include "roles.hpp"
 
 #include <cstdio>
+#include <set>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -9,7 +10,13 @@
 #include <asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "channel/admission.hpp"
+#include "channel/hub_session.hpp"
+#include "channel/outlet_channel.hpp"
+#include "identity/enrollment_client.hpp"
+#include "identity/enrollment_service.hpp"
 #include "identity/vault.hpp"
+#include "membership.hpp"
 #include "monitor.hpp"
 #include "node_state.hpp"
 #include "platform/platform.hpp"
@@ -26,6 +33,10 @@ namespace {
 
 // How long SIGTERM waits for open streams to finish by themselves (balena kills at 10 s).
 constexpr auto kDrainTime = std::chrono::seconds(3);
+// End-to-end channels nobody uses any more (streams ping every 10 s) are closed; the inlet's end first, so it
+// opens a fresh channel for its next stream rather than use one the outlet has just dropped.
+constexpr auto kInletChannelIdle = std::chrono::minutes(5);
+constexpr auto kOutletChannelIdle = std::chrono::minutes(10);
 
 // One node: the io_context, router and TCP transport every role has.
 struct Node {
@@ -127,43 +138,114 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
   if (!monitor.start(config.data_dir.value_or(""))) return exit_code::kMetrics;
   spdlog::info("{}", platform::summary(host));
   spdlog::info("identity {}", me->identifier());
+  // Default deny: plaintext reaches only the channel listener; non-members only enrollment (channel/admission.hpp).
+  node.router.set_admission([](const Message& message) { return channel::hub_admission(message, identity::system_now()); });
   auto relays = relay::RelayService::start(node.router);
   monitor.watch({.relays_registered = [relays] { return std::uint64_t{relays->table().size()}; }});
   node.router.register_worker(Address::local("echo"), std::make_shared<EchoWorker>(node.router, Address::local("echo")));
+  auto counters = monitor.counters();
+  auto listener = channel::SecureChannelListener::start(node.io.get_executor(), node.router, {
+      .identity = std::make_shared<const identity::Identity>(*me),
+      .policy = {.authority = me->public_key(), .allow_anonymous = true},
+      .aes_hardware = host.fast_aes,
+      .on_handshake_failure = [counters](const std::string&) { ++counters->handshake_failures; },
+  });
+  // A node's channel lives on its link: when the link closes, so does the channel (and its relay goes offline).
+  node.tcp.on_accepted_link_closed([listener](const Address& link) { listener->close_channels("its link closed", link); });
+  identity::EnrollmentService::Options enrollment;
+  if (config.credential_ttl) enrollment.credential_lifetime = *config.credential_ttl;
+  node.router.register_worker(Address::local(std::string(identity::kEnrollAddress)),
+                              std::make_shared<identity::EnrollmentService>(
+                                  node.router, *me, identity::TokenStore(config.data_dir.value_or("")), enrollment));
   asio::co_spawn(node.io, node.tcp.serve(*acceptor), asio::detached);
-  spdlog::info("hub listening on {} (relay service at 0#relay, echo at 0#echo)", config.listen.to_string());
+  spdlog::info("hub listening on {}: secure channels at 0#secure; members reach the relay service (0#relay) and echo; "
+               "enrollment at 0#enroll; credentials last {} s", config.listen.to_string(),
+               enrollment.credential_lifetime.count());
   notify_ready(config);
   on_termination(node, [] {}, [] { return std::size_t{0}; }, [] {});
   node.io.run();
   return 0;
 }
 
+namespace {
+
+// What inlets and outlets share: the hub identity they trust, the secure channel to the hub over a
+// reconnecting link, membership (enrollment, refresh), and default-deny admission.
+struct HubMember {
+  std::shared_ptr<const identity::Identity> me;
+  std::shared_ptr<TcpLink> link;
+  std::shared_ptr<channel::HubSession> session;
+  std::shared_ptr<Membership> membership;
+};
+
+// The hub this node trusts and its stored credential, or nothing after a one-line error naming OCKAM_ENROLL.
+std::optional<Trust> trust_of(const Config& config) {
+  auto trust = load_trust(config, identity::Vault(config.data_dir.value_or("")));
+  if (auto* problem = std::get_if<std::string>(&trust)) {
+    std::fprintf(stderr, "portico: %s\n", problem->c_str());
+    return std::nullopt;
+  }
+  return std::get<Trust>(std::move(trust));
+}
+
+HubMember join_hub(Node& node, const Config& config, const platform::PlatformInfo& host, const identity::Identity& me,
+                   Trust trust, Monitor& monitor, std::set<std::string> hub_answers) {
+  const std::string hub_identifier = trust.hub_identifier;
+  spdlog::info("hub {} must prove identity {}", config.hub.to_string(), hub_identifier);
+  HubMember member;
+  member.me = std::make_shared<const identity::Identity>(me);
+  member.link = node.tcp.connect(config.hub.to_string());
+  auto counters = monitor.counters();
+  member.session = channel::HubSession::start(member.link, node.router, {
+      .channel = {.identity = member.me, .aes_hardware = host.fast_aes},
+      .hub_identifier = hub_identifier,
+      .hub_name = "hub " + config.hub.to_string(),
+      .on_failure = [counters](const std::string&) { ++counters->handshake_failures; },
+  });
+  member.membership = Membership::start(node.router, member.session, identity::Vault(config.data_dir.value_or("")),
+                                        std::move(trust), config.enroll, me.identifier());
+  hub_answers.insert(std::string(identity::kEnrollClientAddress));
+  node.router.set_admission([access = channel::NodeAccess{hub_identifier, std::move(hub_answers)}](const Message& m) {
+    return channel::node_admission(access, m);
+  });
+  return member;
+}
+
+}  // namespace
+
 int run_inlet(const Config& config, const platform::PlatformInfo& host) {
   Node node;
   if (!hub_resolves(node.io, config.hub)) return exit_code::kHub;
   auto acceptor = listen_on(node.io, config.inlet_listen, "OCKAM_IN");
   if (!acceptor) return exit_code::kIn;
+  auto trust = trust_of(config);
+  if (!trust) return exit_code::kEnroll;
   auto me = load_identity(config);
   if (!me) return exit_code::kData;
   Monitor monitor(node.io, config);
   if (!monitor.start(config.data_dir.value_or(""))) return exit_code::kMetrics;
   spdlog::info("{}", platform::summary(host));
   spdlog::info("identity {}", me->identifier());
-  auto hub_link = node.tcp.connect(config.hub.to_string());
-  const Route outlet_route{hub_link->address(),
-                           Address::local(std::string(relay::kRelayAddressPrefix) + config.forward),
-                           Address::local(std::string(portal::kOutletAddress))};
-  portal::PortalInlet inlet(node.router, outlet_route, "relay \"" + config.forward + "\"",
-                            {.counters = monitor.counters()});
-  monitor.watch({.hub_link = hub_link, .open_streams = [&inlet] { return std::uint64_t{inlet.open_streams()}; }});
-  // Every stream's route to its outlet runs over this link: when it drops, those streams are gone for good
-  // (the hub forgets the link), so close their clients now rather than leave them hanging.
-  hub_link->on_state_change([&inlet](bool up) {
-    if (!up) inlet.reset_all("the link to the hub went down", false);
+  auto hub = join_hub(node, config, host, *me, std::move(*trust), monitor,
+                      {std::string(channel::OutletChannel::kLookupAddress)});
+  auto counters = monitor.counters();
+  auto outlet_channel = channel::OutletChannel::start(node.router, hub.session, {
+      .channel = {.identity = hub.me, .aes_hardware = host.fast_aes, .idle_timeout = kInletChannelIdle,
+                  .on_handshake_failure = [counters](const std::string&) { ++counters->handshake_failures; }},
+      .relay_name = config.forward,
+  });
+  portal::PortalInlet inlet(node.router, {}, "relay \"" + config.forward + "\"", {.counters = monitor.counters()});
+  inlet.set_routes(outlet_channel->routes());
+  monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [&inlet] { return std::uint64_t{inlet.open_streams()}; }});
+  // Every stream runs inside the end-to-end channel, inside the hub channel: when that goes, the streams are gone
+  // for good, so close their clients now rather than leave them hanging.
+  hub.session->on_state_change([&inlet, outlet_channel, membership = hub.membership](bool up) {
+    if (up) outlet_channel->set_credential(membership->credential_bytes());
+    else inlet.reset_all("the secure channel to the hub went down", false);
   });
   asio::co_spawn(node.io, inlet.serve(*acceptor), asio::detached);
-  spdlog::info("inlet listening on {} -> relay \"{}\" on hub {}", config.inlet_listen.to_string(), config.forward,
-               config.hub.to_string());
+  spdlog::info("inlet listening on {} -> relay \"{}\" on hub {} (end-to-end secure channel)",
+               config.inlet_listen.to_string(), config.forward, config.hub.to_string());
   notify_ready(config);
   on_termination(node, [&] { inlet.stop_accepting(); }, [&] { return inlet.open_streams(); },
                  [&] { inlet.reset_all("the inlet is shutting down"); });
@@ -181,6 +263,8 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
                  data_dir.c_str(), node_id.error().message().c_str());
     return exit_code::kData;
   }
+  auto trust = trust_of(config);
+  if (!trust) return exit_code::kEnroll;
   auto me = load_identity(config);
   if (!me) return exit_code::kData;
   Monitor monitor(node.io, config);
@@ -188,31 +272,50 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
   spdlog::info("{}", platform::summary(host));
   spdlog::info("identity {}", me->identifier());
   const std::string name = relay_name(config, host.device_id, *node_id);
+  auto hub = join_hub(node, config, host, *me, std::move(*trust), monitor,
+                      {std::string(relay::RelayClient::kClientAddress)});
   auto outlet = portal::PortalOutlet::start(node.io.get_executor(), node.router, config.outlet_target,
                                             {.counters = monitor.counters()});
-  auto hub_link = node.tcp.connect(config.hub.to_string());
-  hub_link->on_state_change([outlet](bool up) {
-    if (!up) outlet->reset_all("the link to the hub went down", false);
+  // Inlets reach the outlet through an end-to-end channel to this listener: members of the hub only, with the
+  // attributes OCKAM_ALLOW names. Its policy needs the hub's key, known once the hub channel is up.
+  std::shared_ptr<channel::SecureChannelListener> listener;
+  auto counters = monitor.counters();
+  hub.session->on_state_change([&, counters](bool up) {
+    if (!up) {
+      if (listener) listener->close_channels("the secure channel to the hub went down");
+      outlet->reset_all("the secure channel to the hub went down", false);
+      return;
+    }
+    channel::ChannelOptions options{
+        .identity = hub.me,
+        .credential = hub.membership->credential_bytes(),
+        .policy = {.authority = hub.session->hub()->identity_key, .required_attributes = config.allow},
+        .aes_hardware = host.fast_aes,
+        .idle_timeout = kOutletChannelIdle,
+        .on_handshake_failure = [counters](const std::string&) { ++counters->handshake_failures; },
+    };
+    if (listener) listener->set_options(std::move(options));
+    else listener = channel::SecureChannelListener::start(node.io.get_executor(), node.router, std::move(options));
   });
-  const std::string hub = config.hub.to_string(), target = config.outlet_target.to_string();
-  auto relay_client = relay::RelayClient::start(node.router, hub_link, {
+  const std::string hub_text = config.hub.to_string(), target = config.outlet_target.to_string();
+  auto relay_client = relay::RelayClient::start(node.router, hub.session, {
       .name = name,
-      .owner = *node_id,
-      .on_registered = [name, hub, target, &config, counters = monitor.counters()](const relay::Registered&,
-                                                                                    bool first) {
+      .owner = me->identifier(),
+      .on_registered = [name, hub_text, target, &config, counters](const relay::Registered&, bool first) {
         ++counters->relay_registrations;
-        spdlog::info("relay \"{}\" registered on hub {}", name, hub);
+        spdlog::info("relay \"{}\" registered on hub {}", name, hub_text);
         if (!first) return;
-        spdlog::info("outlet ready: relay \"{}\" on hub {} -> {}", name, hub, target);
+        spdlog::info("outlet ready: relay \"{}\" on hub {} -> {}", name, hub_text, target);
         notify_ready(config);
       },
-      .on_refused = [name, hub](const relay::Refused& refused) {
-        spdlog::error("hub {} refused relay \"{}\": {}", hub, name, refused.reason);
+      .on_refused = [name, hub_text](const relay::Refused& refused) {
+        spdlog::error("hub {} refused relay \"{}\": {}", hub_text, name, refused.reason);
       },
   });
-  monitor.watch({.hub_link = hub_link, .open_streams = [outlet] { return std::uint64_t{outlet->open_streams()}; },
+  monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [outlet] { return std::uint64_t{outlet->open_streams()}; },
                  .relay = name, .relay_registered = [relay_client] { return relay_client->registered(); }});
-  spdlog::info("outlet for {} starting: node id {}, data dir {}, relay \"{}\"", target, *node_id, data_dir, name);
+  spdlog::info("outlet for {} starting: node id {}, data dir {}, relay \"{}\"{}", target, *node_id, data_dir, name,
+               config.allow.empty() ? "" : ", inlets need " + identity::describe_attributes(config.allow));
   on_termination(node, [&] { outlet->stop_accepting(); relay_client->stop(); },
                  [&] { return outlet->open_streams(); }, [&] { outlet->reset_all("the outlet is shutting down"); });
   node.io.run();

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The demo: a hub, an outlet in front of a small HTTP server, and an inlet, all on this machine. A page is
-# fetched through the inlet and printed, then the path it took is shown from the three agents' logs:
-#   curl -> inlet (127.0.0.1:15080) -> hub (127.0.0.1:14000) -> relay "demo-device" -> outlet -> http.server
+# The demo: a hub, an outlet in front of a small HTTP server, and an inlet, all on this machine. The hub makes
+# an enrollment token; outlet and inlet enroll with it and get credentials. A page is fetched through the inlet
+# and printed, then the path it took is shown from the three agents' logs:
+#   curl -> inlet (127.0.0.1:15080) =[end-to-end secure channel, inside each node's channel to the hub]=>
+#   hub (127.0.0.1:14000, relay "demo-device", sees only ciphertext) => outlet -> http.server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -23,13 +25,17 @@ python3 -m http.server --bind 127.0.0.1 18000 --directory "$work/site" >"$work/h
 for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:18000/ && break; sleep 0.05; done
 
 export OCKAM_LOG=debug
-OCKAM_LISTEN=127.0.0.1:14000 "$portico" >"$work/hub.log" 2>&1 & pids+=($!)
+OCKAM_LISTEN=127.0.0.1:14000 OCKAM_DATA="$work/hub" "$portico" >"$work/hub.log" 2>&1 & pids+=($!)
 wait_for "$work/hub.log" "hub listening"
+# On a real hub: `portico token --uses 100 role=device` with the hub's OCKAM_DATA; the token goes in a fleet variable.
+token=$(OCKAM_DATA="$work/hub" "$portico" token --uses 2 role=device)
+echo "== enrollment token from the hub: ${token:0:24}…"
 OCKAM_HUB=127.0.0.1:14000 OCKAM_OUT=127.0.0.1:18000 OCKAM_RELAY=demo-device OCKAM_DATA="$work/outlet" \
-  "$portico" >"$work/outlet.log" 2>&1 & pids+=($!)
+  OCKAM_ENROLL=$token "$portico" >"$work/outlet.log" 2>&1 & pids+=($!)
 wait_for "$work/outlet.log" "outlet ready"
-OCKAM_HUB=127.0.0.1:14000 OCKAM_IN=127.0.0.1:15080 OCKAM_FORWARD=demo-device "$portico" >"$work/inlet.log" 2>&1 & pids+=($!)
-wait_for "$work/inlet.log" "inlet listening"
+OCKAM_HUB=127.0.0.1:14000 OCKAM_IN=127.0.0.1:15080 OCKAM_FORWARD=demo-device OCKAM_DATA="$work/inlet" \
+  OCKAM_ENROLL=$token "$portico" >"$work/inlet.log" 2>&1 & pids+=($!)
+wait_for "$work/inlet.log" "member of hub"
 
 echo "== curl http://127.0.0.1:15080/ (the inlet)"
 curl -sS --max-time 10 http://127.0.0.1:15080/
@@ -38,7 +44,7 @@ sleep 0.3
 echo
 echo "== the path it took"
 show() { echo "-- $1"; grep -E "$2" "$work/$1.log" | sed -E 's/^[0-9T:.-]+ +[a-z]+ +/   /'; }
-show outlet 'outlet ready'
-show hub 'relay "demo-device"|link .* up'
-show inlet 'inlet listening|stream 1 '
+show outlet 'enrolled|outlet ready'
+show hub 'enrolled|relay "demo-device"|link .* up'
+show inlet 'enrolled|inlet listening|end-to-end|stream 1 '
 show outlet 'stream 1 '

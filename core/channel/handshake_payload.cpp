@@ -85,14 +85,17 @@ Result<VerifiedPeer> check_peer(const TrustPolicy& policy, const HandshakePayloa
   if (!identity::verify_signature(payload.identity_key, attestation_message(remote_static), payload.attestation)) {
     return PolicyError::bad_attestation;
   }
-  VerifiedPeer peer{identity::identifier_of(payload.identity_key), std::nullopt,
+  VerifiedPeer peer{identity::identifier_of(payload.identity_key), payload.identity_key, std::nullopt,
                     (payload.features & kFeatureAesHardware) != 0};
   if (policy.expected_identifier) {
     if (peer.identifier != *policy.expected_identifier) return PolicyError::unexpected_identity;
-    return peer;
+    if (!policy.authority) return peer;
   }
   if (!policy.authority) return PolicyError::not_trusted;
-  if (payload.credential.empty()) return PolicyError::no_credential;
+  if (payload.credential.empty()) {
+    if (policy.allow_anonymous && policy.required_attributes.empty()) return peer;
+    return PolicyError::no_credential;
+  }
   auto credential = identity::decode_credential(payload.credential);
   if (!credential) return PolicyError::bad_credential;
   if (credential->subject != peer.identifier) return PolicyError::bad_credential;

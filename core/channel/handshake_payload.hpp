@@ -40,10 +40,15 @@ Bytes encode_handshake_payload(const HandshakePayload& payload);
 Result<HandshakePayload> decode_handshake_payload(ByteView input);
 
 // Whom a side accepts. Default deny: with no authority and no expected identifier, nobody is accepted.
+// With both, the peer must be that identity and a member. A presented credential is always checked in full
+// (an expired one is refused, never ignored).
 struct TrustPolicy {
-  std::optional<identity::PublicKey> authority;       // accept members: a valid credential from this authority
-  std::optional<std::string> expected_identifier;      // accept exactly this identity (pinning)
-  std::map<std::string, std::string> required_attributes;  // and the credential must carry these
+  std::optional<identity::PublicKey> authority{};     // accept members: a valid credential from this authority
+  std::optional<std::string> expected_identifier{};    // accept exactly this identity (pinning)
+  std::map<std::string, std::string> required_attributes{};  // and the credential must carry these
+  // Also accept a peer that shows no credential, as a non-member (the hub's listener: such peers may only
+  // enroll; the node's access rules enforce that).
+  bool allow_anonymous = false;
 };
 
 enum class PolicyError {
@@ -59,6 +64,7 @@ inline std::error_code make_error_code(PolicyError e) { return {static_cast<int>
 
 struct VerifiedPeer {
   std::string identifier;
+  identity::PublicKey identity_key{};
   std::optional<identity::Credential> credential;
   bool aes_hardware = false;
 };

@@ -19,6 +19,7 @@ constexpr std::uint8_t kRefusalType = 0x03;
 // The responder's first record, empty: XX leaves the initiator done after m3, before the responder has judged
 // its identity; this tells it the responder accepted (an encrypted record nobody else could have made).
 constexpr std::uint8_t kConfirmType = 0x04;
+constexpr std::uint8_t kCredentialType = 0x05;
 constexpr std::string_view kProtocolName = "Noise_XX_25519_ChaChaPoly_SHA256";
 constexpr std::string_view kPrologue = "portico/1";
 constexpr std::size_t kOutgoingMessages = 64;
@@ -122,6 +123,7 @@ asio::awaitable<void> SecureChannel::handle_message(Message message) {
     case kHandshakeType: co_await on_handshake(std::move(message)); break;
     case kRecordType: co_await on_record(ByteView(message.payload).subspan(1)); break;
     case kConfirmType: on_confirm(ByteView(message.payload).subspan(1)); break;
+    case kCredentialType: on_credential_update(ByteView(message.payload).subspan(1)); break;
     case kRefusalType:
       close("refused by the peer: " + std::string(as_chars(ByteView(message.payload).subspan(1))));
       break;
@@ -213,11 +215,81 @@ bool SecureChannel::split_keys() {
 
 void SecureChannel::mark_established() {
   state_ = State::established;
+  stamp_origin();
   settled_.cancel();
   spdlog::info("secure channel {} established with {} ({})", decryptor_.value, peer_ ? peer_->identifier : "?",
                cipher_->cipher() == CipherKind::aes_gcm ? "aes-256-gcm" : "chacha20-poly1305");
   auto self = shared_from_this();
   asio::co_spawn(executor_, [self]() { return self->encrypt_loop(); }, asio::detached);
+  last_received_ = std::chrono::steady_clock::now();
+  if (options_.idle_timeout.count() > 0) asio::co_spawn(executor_, close_when_idle(), asio::detached);
+}
+
+asio::awaitable<void> SecureChannel::close_when_idle() {
+  auto self = shared_from_this();
+  asio::steady_timer timer(executor_);
+  while (state_ == State::established) {
+    const auto idle = std::chrono::steady_clock::now() - last_received_;
+    if (idle >= options_.idle_timeout) {
+      close("nothing received for " +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options_.idle_timeout).count()) + " s");
+      co_return;
+    }
+    timer.expires_after(options_.idle_timeout - idle);
+    co_await timer.async_wait(kUseTuple);
+  }
+}
+
+// What every decrypted message says about its sender, rebuilt when the peer presents a new credential.
+void SecureChannel::stamp_origin() {
+  auto origin = std::make_shared<MessageOrigin>();
+  origin->kind = MessageOrigin::Kind::channel;
+  origin->accepted_here = role_ == Role::responder;
+  if (peer_) {
+    origin->peer = peer_->identifier;
+    if (peer_->credential) {
+      origin->member = true;
+      origin->member_until = peer_->credential->expires_at;
+      origin->attributes = peer_->credential->attributes;
+    }
+  }
+  origin_ = std::move(origin);
+}
+
+void SecureChannel::present_credential(Bytes credential) {
+  if (state_ != State::established) return;
+  // An empty onward route marks a credential update in the queue (enqueue_plaintext never queues one).
+  Message update{{}, {}, std::move(credential)};
+  if (!outgoing_.try_send(asio::error_code{}, std::move(update))) {
+    spdlog::warn("secure channel {}: the send queue is full; the fresh credential goes with the next refresh",
+                 decryptor_.value);
+  }
+}
+
+void SecureChannel::on_credential_update(ByteView record) {
+  if (state_ != State::established || !peer_) {
+    close("a credential update arrived before the handshake finished");
+    return;
+  }
+  auto plaintext = cipher_->decrypt(record);
+  if (!plaintext) {
+    ++records_rejected_;
+    close("credential update rejected: " + plaintext.error().message());
+    return;
+  }
+  if (!options_.policy.authority) return;  // this side does not judge credentials (e.g. a node about its hub)
+  auto credential = identity::decode_credential(*plaintext);
+  std::error_code ec = credential ? identity::verify_credential(*credential, *options_.policy.authority, options_.clock())
+                                  : credential.error();
+  if (!ec && credential->subject != peer_->identifier) ec = PolicyError::bad_credential;
+  if (ec) {
+    close("bad credential update from the peer: " + ec.message());
+    return;
+  }
+  spdlog::info("secure channel {}: {} presented a fresh credential, valid until {} (seconds since the epoch)",
+               decryptor_.value, peer_->identifier, credential->expires_at);
+  peer_->credential = std::move(*credential);
+  stamp_origin();
 }
 
 asio::awaitable<void> SecureChannel::enqueue_plaintext(Message message) {
@@ -227,6 +299,11 @@ asio::awaitable<void> SecureChannel::enqueue_plaintext(Message message) {
     co_return;
   }
   message.onward.erase(message.onward.begin());  // our encryptor hop
+  if (message.onward.empty()) {
+    spdlog::warn("secure channel {}: dropped a message from {} with nowhere to go past the channel",
+                 decryptor_.value, to_string(message.return_route));
+    co_return;
+  }
   co_await outgoing_.async_send(asio::error_code{}, std::move(message), kUseTuple);
 }
 
@@ -236,6 +313,15 @@ asio::awaitable<void> SecureChannel::encrypt_loop() {
   for (;;) {
     auto [ec, message] = co_await outgoing_.async_receive(kUseTuple);
     if (ec || state_ != State::established) co_return;
+    if (message.onward.empty()) {  // a credential update (present_credential)
+      auto record = cipher_->encrypt(message.payload);
+      if (!record) {
+        close("cannot encrypt: " + record.error().message());
+        co_return;
+      }
+      co_await send_to_peer(kCredentialType, *record);
+      continue;
+    }
     auto inner = wire::encode_message(message);
     if (!inner) {
       spdlog::warn("secure channel {}: dropped a message for {}: {}", decryptor_.value, to_string(message.onward),
@@ -263,12 +349,14 @@ asio::awaitable<void> SecureChannel::on_record(ByteView record) {
     close("record rejected: " + plaintext.error().message());
     co_return;
   }
+  last_received_ = std::chrono::steady_clock::now();
   auto inner = wire::decode_message(*plaintext);
   if (!inner) {
     close("malformed message inside a record: " + inner.error().message());
     co_return;
   }
   inner->return_route.insert(inner->return_route.begin(), encryptor_);
+  inner->origin = origin_;
   co_await router_.send(std::move(*inner));
 }
 
@@ -283,6 +371,7 @@ asio::awaitable<void> SecureChannel::send_to_peer(std::uint8_t type, ByteView bo
 
 void SecureChannel::close(const std::string& reason) {
   if (state_ == State::closed) return;
+  const bool during_handshake = state_ == State::handshaking;
   state_ = State::closed;
   failure_ = reason;
   spdlog::warn("secure channel {} with {} closed: {}", decryptor_.value, peer_ ? peer_->identifier : to_string(peer_route_),
@@ -291,6 +380,8 @@ void SecureChannel::close(const std::string& reason) {
   settled_.cancel();
   router_.unregister_worker(decryptor_);
   router_.unregister_worker(encryptor_);
+  if (during_handshake && options_.on_handshake_failure) options_.on_handshake_failure(reason);
+  if (auto on_closed = std::move(options_.on_closed)) on_closed(reason);
 }
 
 std::shared_ptr<SecureChannelListener> SecureChannelListener::start(asio::any_io_executor executor, Router& router,
@@ -306,7 +397,30 @@ asio::awaitable<void> SecureChannelListener::handle_message(Message message) {
                  to_string(message.return_route));
     co_return;
   }
-  SecureChannel::respond(executor_, router_, std::move(message), options_);
+  forget_closed();
+  channels_.push_back(SecureChannel::respond(executor_, router_, std::move(message), options_));
+}
+
+void SecureChannelListener::forget_closed() {
+  std::erase_if(channels_, [](const std::weak_ptr<SecureChannel>& weak) {
+    auto channel = weak.lock();
+    return !channel || channel->state() == SecureChannel::State::closed;
+  });
+}
+
+void SecureChannelListener::close_channels(const std::string& reason, const std::optional<Address>& first_hop) {
+  for (const auto& weak : channels_) {
+    auto channel = weak.lock();
+    if (!channel) continue;
+    const Route& back = channel->peer_route();
+    if (!first_hop || (!back.empty() && back.front() == *first_hop)) channel->close(reason);
+  }
+  forget_closed();
+}
+
+std::size_t SecureChannelListener::open_channels() {
+  forget_closed();
+  return channels_.size();
 }
 
 }  // namespace portico::channel

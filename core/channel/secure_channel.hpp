@@ -6,10 +6,13 @@
 //                             peer node, its return route starting with the peer's encryptor (replies come back
 //                             encrypted)
 // Payloads at the decryptor: 0x01 handshake message | 0x02 record (transport_cipher.hpp) | 0x03 refusal (text)
-// | 0x04 confirmation (the responder's first, empty record: the initiator is established only once it arrives).
+// | 0x04 confirmation (the responder's first, empty record: the initiator is established only once it arrives)
+// | 0x05 credential update (a record holding a fresh credential for the same identity, e.g. after a refresh;
+// checked like the one in the handshake, it replaces the peer's membership without a new handshake).
 // The handshake is Noise_XX_25519_ChaChaPoly_SHA256 with prologue "portico/1"; m2 and m3 carry each side's
 // HandshakePayload (identity, attestation of the Noise key, credential), checked against the local TrustPolicy
-// before any data flows. A record that fails to decrypt, a replay or a malformed message closes this channel
+// before any data flows. Each decrypted message carries a MessageOrigin naming the verified peer, for the node's
+// access rules. A record that fails to decrypt, a replay or a malformed message closes this channel
 // only, with a log line naming the peer.
 //
 // Thread safety: none; one io_context thread.
@@ -19,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <asio/experimental/channel.hpp>
 #include <asio/steady_timer.hpp>
@@ -33,12 +37,20 @@ namespace portico::channel {
 inline constexpr std::string_view kListenerAddress = "secure";
 
 struct ChannelOptions {
-  std::shared_ptr<const identity::Identity> identity;
-  Bytes credential;  // this node's encoded credential; empty when it has none
-  TrustPolicy policy;
+  std::shared_ptr<const identity::Identity> identity{};
+  Bytes credential{};  // this node's encoded credential; empty when it has none
+  TrustPolicy policy{};
   bool aes_hardware = false;
   std::chrono::milliseconds handshake_timeout{10000};
-  std::function<std::uint64_t()> clock;  // seconds since the epoch, for credential expiry; defaults to the system clock
+  // Closes an established channel that has received nothing for this long (0: never). Portal streams ping every
+  // 10 s, so only channels nobody uses any more go; the inlet's end gives up sooner than the outlet's and opens
+  // a fresh channel for its next stream.
+  std::chrono::milliseconds idle_timeout{0};
+  std::function<std::uint64_t()> clock{};  // seconds since the epoch, for credential expiry; defaults to the system clock
+  // Called once when the channel closes or its handshake fails, with the reason.
+  std::function<void(const std::string& reason)> on_closed = nullptr;
+  // Called when the handshake fails (timeout, refusal, bad message, policy), for counting.
+  std::function<void(const std::string& reason)> on_handshake_failure = nullptr;
 };
 
 class SecureChannel final : public Worker, public std::enable_shared_from_this<SecureChannel> {
@@ -67,6 +79,8 @@ class SecureChannel final : public Worker, public std::enable_shared_from_this<S
 
   asio::awaitable<void> handle_message(Message message) override;
   void close(const std::string& reason);
+  // Sends `credential` (encoded) to the peer as a credential update, in order with the records.
+  void present_credential(Bytes credential);
 
   // Listener side: a responder for the first handshake message `m1`.
   static std::shared_ptr<SecureChannel> respond(asio::any_io_executor executor, Router& router, Message m1,
@@ -77,6 +91,9 @@ class SecureChannel final : public Worker, public std::enable_shared_from_this<S
  private:
   asio::awaitable<void> on_handshake(Message message);
   asio::awaitable<void> on_record(ByteView record);
+  void on_credential_update(ByteView record);
+  void stamp_origin();
+  asio::awaitable<void> close_when_idle();
   asio::awaitable<void> send_to_peer(std::uint8_t type, ByteView body);
   asio::awaitable<void> encrypt_loop();
   asio::awaitable<void> enqueue_plaintext(Message message);
@@ -105,6 +122,8 @@ class SecureChannel final : public Worker, public std::enable_shared_from_this<S
   asio::steady_timer settled_;  // cancelled when the handshake ends, either way
   asio::experimental::channel<void(asio::error_code, Message)> outgoing_;
   std::uint64_t records_rejected_ = 0;
+  std::shared_ptr<const MessageOrigin> origin_;  // set once established; stamped on every decrypted message
+  std::chrono::steady_clock::time_point last_received_{};
 };
 
 // The worker at "secure": answers each first handshake message with a new responder channel.
@@ -116,10 +135,20 @@ class SecureChannelListener final : public Worker {
                                                       ChannelOptions options);
   asio::awaitable<void> handle_message(Message message) override;
 
+  // The policy (and credential) for channels opened from now on.
+  void set_options(ChannelOptions options) { options_ = std::move(options); }
+  // Closes the channels this listener opened whose route back to the peer starts with `first_hop` (a link that
+  // went down), or all of them when `first_hop` is empty.
+  void close_channels(const std::string& reason, const std::optional<Address>& first_hop = std::nullopt);
+  std::size_t open_channels();
+
  private:
+  void forget_closed();
+
   asio::any_io_executor executor_;
   Router& router_;
   ChannelOptions options_;
+  std::vector<std::weak_ptr<SecureChannel>> channels_;
 };
 
 }  // namespace portico::channel

@@ -46,12 +46,23 @@ void PortalInlet::adopt(asio::ip::tcp::socket socket) {
 }
 
 asio::awaitable<void> PortalInlet::open_stream(std::shared_ptr<PortalStream> stream) {
-  co_await stream->send_open(outlet_route_);
+  Route route = outlet_route_;
+  if (routes_.get) {
+    OutletRoutes::Answer answer = co_await routes_.get();
+    if (route = std::move(answer.route); route.empty()) {
+      stream->reset("no route to the outlet: " + answer.failure, false);
+      co_return;
+    }
+    if (!stream->opening()) co_return;  // reset while the route was being found (e.g. shutting down)
+  }
+  co_await stream->send_open(route);
   asio::steady_timer timer(co_await asio::this_coro::executor, options_.open_timeout);
   co_await timer.async_wait(kUseTuple);
   if (stream->opening()) {
-    stream->reset("no answer from the outlet within " + std::to_string(options_.open_timeout.count()) +
-                  " ms (is the relay registered and its outlet online?)", false);
+    const std::string why = "no answer from the outlet within " + std::to_string(options_.open_timeout.count()) +
+                            " ms (is the relay registered and its outlet online?)";
+    stream->reset(why, false);
+    if (routes_.failed) routes_.failed(why);
   }
 }
 

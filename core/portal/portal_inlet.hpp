@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -19,6 +20,17 @@
 
 namespace portico::portal {
 
+// Where streams go when the route is not fixed: the agent's inlet opens an end-to-end secure channel first.
+struct OutletRoutes {
+  struct Answer {
+    Route route;          // to the outlet worker; empty when `failure` says why there is none
+    std::string failure;
+  };
+  std::function<asio::awaitable<Answer>()> get;
+  // A stream got no answer along a route `get` gave: the next stream should not trust that route.
+  std::function<void(const std::string& why)> failed;
+};
+
 class PortalInlet {
  public:
   PortalInlet(Router& router, Route outlet_route, std::string outlet_name, PortalOptions options = {});
@@ -26,6 +38,9 @@ class PortalInlet {
   // Accept loop on `acceptor` until stop_accepting() or the acceptor fails.
   asio::awaitable<void> serve(asio::ip::tcp::acceptor& acceptor);
   void adopt(asio::ip::tcp::socket socket);
+
+  // From now on each stream asks `routes` for its route instead of using the fixed one.
+  void set_routes(OutletRoutes routes) { routes_ = std::move(routes); }
 
   void stop_accepting();
   // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
@@ -38,6 +53,7 @@ class PortalInlet {
 
   Router& router_;
   Route outlet_route_;
+  OutletRoutes routes_;
   std::string outlet_name_;
   PortalOptions options_;
   StreamSet streams_;

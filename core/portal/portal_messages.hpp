@@ -25,6 +25,8 @@ namespace portico::portal {
 inline constexpr std::size_t kMaxDataBytes = 64 * 1024;
 inline constexpr std::size_t kMaxReasonBytes = 255;
 inline constexpr std::string_view kOutletAddress = "outlet";
+// Each stream's worker lives at "portal-<random hex>" on both ends.
+inline constexpr std::string_view kStreamAddressPrefix = "portal";
 inline constexpr std::uint8_t kDataType = 0x03;  // Data's type byte, for the zero-copy paths
 
 struct Open { std::uint32_t window = 0; friend bool operator==(const Open&, const Open&) = default; };

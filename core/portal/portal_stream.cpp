@@ -17,7 +17,7 @@ PortalStream::PortalStream(asio::ip::tcp::socket socket, Router& router, const P
                            std::string label)
     : socket_(std::move(socket)),
       router_(router),
-      address_(random_local_address("portal")),
+      address_(random_local_address(kStreamAddressPrefix)),
       label_(std::move(label)),
       flow_(options.window),
       liveness_(options.keepalive_interval, options.peer_dead_after, Liveness::Clock::now()),

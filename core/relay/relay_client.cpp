@@ -8,17 +8,17 @@
 
 namespace portico::relay {
 
-RelayClient::RelayClient(Router& router, std::shared_ptr<TcpLink> hub_link, Options options)
+RelayClient::RelayClient(Router& router, std::shared_ptr<HubPath> hub, Options options)
     : router_(router),
-      hub_link_(std::move(hub_link)),
+      hub_(std::move(hub)),
       options_(std::move(options)),
-      timer_(hub_link_->executor()) {}
+      timer_(hub_->executor()) {}
 
-std::shared_ptr<RelayClient> RelayClient::start(Router& router, std::shared_ptr<TcpLink> hub_link, Options options) {
-  auto client = std::make_shared<RelayClient>(router, std::move(hub_link), std::move(options));
+std::shared_ptr<RelayClient> RelayClient::start(Router& router, std::shared_ptr<HubPath> hub, Options options) {
+  auto client = std::make_shared<RelayClient>(router, std::move(hub), std::move(options));
   router.register_worker(Address::local(std::string(kClientAddress)), client);
   std::weak_ptr<RelayClient> weak = client;
-  client->hub_link_->on_state_change([weak](bool up) {
+  client->hub_->on_state_change([weak](bool up) {
     auto self = weak.lock();
     if (!self) return;
     self->registered_ = false;
@@ -31,15 +31,14 @@ std::shared_ptr<RelayClient> RelayClient::start(Router& router, std::shared_ptr<
 asio::awaitable<void> RelayClient::keep_registered() {
   auto self = shared_from_this();
   while (!stopped_) {
-    if (hub_link_->up() && !registered_) co_await send_register();
+    if (hub_->up() && !registered_) co_await send_register();
     timer_.expires_after(kRetryInterval);
     co_await timer_.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
   }
 }
 
 asio::awaitable<void> RelayClient::send_register() {
-  Route onward{hub_link_->address(), Address::local(std::string(kServiceAddress))};
-  Message request{std::move(onward), Route(1, Address::local(std::string(kClientAddress))),
+  Message request{hub_->route_to(kServiceAddress), Route(1, Address::local(std::string(kClientAddress))),
                   encode(Register{options_.name, options_.owner})};
   co_await router_.send(std::move(request));
 }

@@ -1,7 +1,8 @@
 #pragma once
-// RelayClient: keeps a relay name registered at the hub, over the node's link to it.
+// RelayClient: keeps a relay name registered at the hub, over the node's path to it (a link, or the secure
+// channel over one).
 //
-// It registers whenever the link comes up (a hub restart or a network drop both end in a new link) and again
+// It registers whenever the path comes up (a hub restart or a network drop both end in a new one) and again
 // every kRetryInterval while no answer has come, so a lost request or reply only delays readiness. It is the
 // worker at "relay-client" that the hub's answers come back to.
 //
@@ -16,7 +17,7 @@
 
 #include "relay/relay_messages.hpp"
 #include "routing/router.hpp"
-#include "transport/tcp_link.hpp"
+#include "routing/hub_path.hpp"
 
 namespace portico::relay {
 
@@ -27,15 +28,15 @@ class RelayClient final : public Worker, public std::enable_shared_from_this<Rel
 
   struct Options {
     std::string name;
-    std::string owner;
+    std::string owner;  // informative: over a secure channel the hub takes the owner from the verified peer
     // Called on each confirmed registration; `first` is true once per process.
     std::function<void(const Registered&, bool first)> on_registered;
     std::function<void(const Refused&)> on_refused;
   };
 
-  RelayClient(Router& router, std::shared_ptr<TcpLink> hub_link, Options options);
+  RelayClient(Router& router, std::shared_ptr<HubPath> hub, Options options);
   // Registers the client worker and starts keeping the name registered.
-  static std::shared_ptr<RelayClient> start(Router& router, std::shared_ptr<TcpLink> hub_link, Options options);
+  static std::shared_ptr<RelayClient> start(Router& router, std::shared_ptr<HubPath> hub, Options options);
 
   asio::awaitable<void> handle_message(Message message) override;
   bool registered() const { return registered_; }
@@ -46,7 +47,7 @@ class RelayClient final : public Worker, public std::enable_shared_from_this<Rel
   asio::awaitable<void> send_register();
 
   Router& router_;
-  std::shared_ptr<TcpLink> hub_link_;
+  std::shared_ptr<HubPath> hub_;
   Options options_;
   asio::steady_timer timer_;
   bool registered_ = false;

@@ -1,5 +1,7 @@
 #include "relay/relay_messages.hpp"
 
+#include <type_traits>
+
 namespace portico::relay {
 namespace {
 
@@ -29,10 +31,15 @@ Bytes encode(const RelayMessage& message) {
   Bytes out;
   wire::ByteWriter w(out);
   w.u8(static_cast<std::uint8_t>(message.index() + 1));
+  auto text = [&](const std::string& field) { w.text(std::string_view(field).substr(0, kMaxRelayText)); };
   std::visit([&](const auto& m) {
-    const auto& [first, second] = m;
-    w.text(std::string_view(first).substr(0, kMaxRelayText));
-    w.text(std::string_view(second).substr(0, kMaxRelayText));
+    if constexpr (std::is_same_v<std::decay_t<decltype(m)>, Lookup>) {
+      text(m.name);
+    } else {
+      const auto& [first, second] = m;
+      text(first);
+      text(second);
+    }
   }, message);
   return out;
 }
@@ -45,6 +52,13 @@ Result<RelayMessage> decode_relay_message(ByteView input) {
     case 1: return read_pair<Register>(r);
     case 2: return read_pair<Registered>(r);
     case 3: return read_pair<Refused>(r);
+    case 4: {
+      auto name = r.text(kMaxRelayText, wire::Error::address_too_long);
+      if (!name) return name.error();
+      if (!r.at_end()) return wire::Error::trailing_bytes;
+      return RelayMessage{Lookup{std::move(*name)}};
+    }
+    case 5: return read_pair<Owner>(r);
     default: return wire::Error::bad_message_type;
   }
 }

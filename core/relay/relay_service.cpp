@@ -29,6 +29,10 @@ std::shared_ptr<RelayService> RelayService::start(Router& router) {
 
 asio::awaitable<void> RelayService::handle_message(Message message) {
   auto decoded = decode_relay_message(message.payload);
+  if (decoded && std::holds_alternative<Lookup>(*decoded) && !message.return_route.empty()) {
+    co_await answer_lookup(std::get<Lookup>(*decoded).name, message);
+    co_return;
+  }
   const auto* request = decoded ? std::get_if<Register>(&*decoded) : nullptr;
   if (request == nullptr || message.return_route.size() < 2) {
     spdlog::warn("relay service: dropped a malformed request from {}: {}", to_string(message.return_route),
@@ -44,11 +48,15 @@ asio::awaitable<void> RelayService::handle_message(Message message) {
     co_return;
   }
   Route to_node(message.return_route.begin(), message.return_route.end() - 1);
-  const auto outcome = table_.register_relay(request->name, request->owner, to_node);
+  // Over a secure channel the name belongs to the verified identity, whatever the request claims.
+  const bool verified = message.origin && message.origin->kind == MessageOrigin::Kind::channel;
+  const std::string owner = verified ? message.origin->peer : request->owner;
+  const auto outcome = table_.register_relay(request->name, owner, to_node);
   if (outcome == RegisterOutcome::refused) {
-    spdlog::warn("relay service: refused relay \"{}\" to {}: the name belongs to another node",
-                 request->name, to_string(to_node));
-    Message refused = make_reply(message, self, encode(Refused{request->name, "the name belongs to another node"}));
+    spdlog::warn("relay service: refused relay \"{}\" to {}: the name belongs to another {}", request->name,
+                 verified ? owner : to_string(to_node), verified ? "identity" : "node");
+    Message refused = make_reply(message, self, encode(Refused{request->name, verified
+        ? "the name belongs to another identity" : "the name belongs to another node"}));
     co_await router_.send(std::move(refused));
     co_return;
   }
@@ -57,9 +65,18 @@ asio::awaitable<void> RelayService::handle_message(Message message) {
     router_.register_worker(Address::local(relay_address),
                             std::make_shared<RelayForwarder>(weak_from_this(), request->name));
   }
-  spdlog::info("relay \"{}\" {} -> {}", request->name,
-               outcome == RegisterOutcome::created ? "registered" : "re-registered", to_string(to_node));
+  spdlog::info("relay \"{}\" {} -> {}{}", request->name,
+               outcome == RegisterOutcome::created ? "registered" : "re-registered", to_string(to_node),
+               verified ? " (owner " + owner + ")" : std::string());
   Message reply = make_reply(message, self, encode(Registered{request->name, relay_address}));
+  co_await router_.send(std::move(reply));
+}
+
+asio::awaitable<void> RelayService::answer_lookup(const std::string& name, const Message& request) {
+  const Address self = Address::local(std::string(kServiceAddress));
+  const RelayBinding* binding = table_.find(name);
+  Message reply = make_reply(request, self, binding ? encode(Owner{name, binding->owner})
+                                                    : encode(Refused{name, "no relay of that name is registered"}));
   co_await router_.send(std::move(reply));
 }
 

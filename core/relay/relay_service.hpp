@@ -31,6 +31,8 @@ class RelayService final : public Worker, public std::enable_shared_from_this<Re
   asio::awaitable<void> forward(const std::string& name, Message message);
 
  private:
+  asio::awaitable<void> answer_lookup(const std::string& name, const Message& request);
+
   Router& router_;
   RelayTable table_;
 };

@@ -14,6 +14,7 @@ class RoutingCategory final : public std::error_category {
       case Error::unknown_address: return "no worker at that address";
       case Error::no_transport: return "no transport for that address type";
       case Error::link_closed: return "link is closed";
+      case Error::denied: return "denied by this node's access rules";
     }
     return "unknown routing error";
   }
@@ -39,6 +40,17 @@ asio::awaitable<std::error_code> Router::send(Message message) {
     co_return routing::Error::empty_route;
   }
   const Address& next = message.onward.front();
+  if (message.origin && admission_) {
+    if (std::string reason = admission_(message); !reason.empty()) {
+      ++denied_;
+      const std::string sender = message.origin->kind == MessageOrigin::Kind::channel
+                                     ? "peer " + message.origin->peer
+                                     : "link " + (message.return_route.empty() ? std::string("?")
+                                                                               : message.return_route.front().to_string());
+      spdlog::warn("denied a message for {} from {}: {}", next.to_string(), sender, reason);
+      co_return routing::Error::denied;
+    }
+  }
   if (next.is_local()) {
     auto it = workers_.find(next);
     if (it == workers_.end()) {

@@ -3,12 +3,16 @@
 //
 // send() looks at the first onward hop: a local address goes to its worker, any other type to the transport
 // registered for it. A message for an unknown address is dropped with a log line naming the address.
+// A message from outside (one with an origin) first passes the admission rule, when one is set: default deny
+// lives there (channel/admission.hpp), so no worker has to check who may reach it.
 // Delivery awaits the receiver, so a full next hop slows the sender (backpressure) instead of growing a queue.
 //
 // Thread safety: none; used from the node's single io_context thread.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <system_error>
 #include <unordered_map>
 
@@ -19,7 +23,7 @@
 namespace portico {
 
 namespace routing {
-enum class Error { empty_route = 1, unknown_address, no_transport, link_closed };
+enum class Error { empty_route = 1, unknown_address, no_transport, link_closed, denied };
 const std::error_category& routing_category();
 inline std::error_code make_error_code(Error e) { return {static_cast<int>(e), routing_category()}; }
 }  // namespace routing
@@ -51,12 +55,20 @@ class Router {
 
   asio::awaitable<std::error_code> send(Message message);
 
+  // Decides whether a message from outside may go where it is going: empty = yes, else why not (logged with
+  // the destination and the sender). Without a rule, everything is admitted.
+  using Admission = std::function<std::string(const Message&)>;
+  void set_admission(Admission admission) { admission_ = std::move(admission); }
+
   std::uint64_t dropped() const { return dropped_; }
+  std::uint64_t denied() const { return denied_; }
 
  private:
   std::unordered_map<Address, std::shared_ptr<Worker>, AddressHash> workers_;
   std::unordered_map<std::uint8_t, Transport*> transports_;
+  Admission admission_;
   std::uint64_t dropped_ = 0;
+  std::uint64_t denied_ = 0;
 };
 
 }  // namespace portico

@@ -21,6 +21,12 @@ constexpr std::size_t kWriteBatchBytes = 64 * 1024;
 
 Liveness::Clock::time_point now() { return Liveness::Clock::now(); }
 
+// Every message read from a link carries the same origin: "straight from a transport", no peer vouched for.
+const std::shared_ptr<const MessageOrigin>& transport_origin() {
+  static const auto origin = std::make_shared<const MessageOrigin>();
+  return origin;
+}
+
 }  // namespace
 
 TcpLink::TcpLink(asio::any_io_executor executor, Router& router, Address address, std::string peer,
@@ -76,6 +82,7 @@ asio::awaitable<std::error_code> TcpLink::read_loop(asio::ip::tcp::socket& socke
       if (!message) co_return message.error();
       if (wire::is_heartbeat(*message)) continue;
       message->return_route.insert(message->return_route.begin(), address_);
+      message->origin = transport_origin();
       liveness.pause();
       co_await router_.send(std::move(*message));
       liveness.resume(now());

@@ -24,6 +24,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "routing/hub_path.hpp"
 #include "routing/router.hpp"
 #include "transport/backoff.hpp"
 #include "transport/liveness.hpp"
@@ -38,19 +39,20 @@ struct TcpOptions {
   BackoffOptions backoff{};
 };
 
-class TcpLink final : public Worker, public std::enable_shared_from_this<TcpLink> {
+class TcpLink final : public Worker, public HubPath, public std::enable_shared_from_this<TcpLink> {
  public:
-  using StateObserver = std::function<void(bool up)>;
 
   TcpLink(asio::any_io_executor executor, Router& router, Address address, std::string peer, TcpOptions options);
 
   const Address& address() const { return address_; }
   const std::string& peer() const { return peer_; }
-  bool up() const { return socket_ != nullptr; }
+  bool up() const override { return socket_ != nullptr; }
   bool closed() const { return closed_; }
-  asio::any_io_executor executor() { return pause_timer_.get_executor(); }
+  asio::any_io_executor executor() override { return pause_timer_.get_executor(); }
   // Adds an observer called on every link up and down.
-  void on_state_change(StateObserver observer) { observers_.push_back(std::move(observer)); }
+  void on_state_change(StateObserver observer) override { observers_.push_back(std::move(observer)); }
+  // [this link, worker]: the worker at `worker` on the peer node.
+  Route route_to(std::string_view worker) const override { return Route{address_, Address::local(std::string(worker))}; }
 
   // Worker: pops this link's address and queues the rest for the peer.
   asio::awaitable<void> handle_message(Message message) override;

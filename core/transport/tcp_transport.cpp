@@ -117,6 +117,7 @@ asio::awaitable<void> TcpTransport::run_accepted(std::shared_ptr<TcpLink> link, 
   link->close();
   router_.unregister_worker(link->address());
   accepted_.erase(link->address().value);
+  if (on_closed_) on_closed_(link->address());
 }
 
 void TcpTransport::stop() {

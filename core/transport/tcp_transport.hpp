@@ -38,6 +38,9 @@ class TcpTransport final : public Transport {
   // Closes every link and acceptor; the coroutines finish soon after.
   void stop();
 
+  // Called with the address of each accepted link once it has closed (what was set up over it can go).
+  void on_accepted_link_closed(std::function<void(const Address&)> observer) { on_closed_ = std::move(observer); }
+
  private:
   asio::awaitable<void> keep_connected(std::shared_ptr<TcpLink> link);
   asio::awaitable<void> run_accepted(std::shared_ptr<TcpLink> link, asio::ip::tcp::socket socket);
@@ -48,6 +51,7 @@ class TcpTransport final : public Transport {
   std::unordered_map<std::string, std::shared_ptr<TcpLink>> dialled_;
   std::unordered_map<std::string, std::shared_ptr<TcpLink>> accepted_;  // by link address
   std::vector<asio::ip::tcp::acceptor*> acceptors_;
+  std::function<void(const Address&)> on_closed_;
   bool stopped_ = false;
 };
 

@@ -14,14 +14,16 @@ held = []
 while True:
     c, _ = s.accept(); held.append(c)
 PY
-OCKAM_LISTEN=127.0.0.1:$hub_port "$portico" >"$work/hub.log" 2>&1 & hub=$!; pids+=($hub)
+OCKAM_LISTEN=127.0.0.1:$hub_port OCKAM_DATA="$work/hub" "$portico" >"$work/hub.log" 2>&1 & hub=$!; pids+=($hub)
 wait_for_log "$work/hub.log" "hub listening"
+token=$(OCKAM_DATA="$work/hub" "$portico" token --uses 2 2>/dev/null) || fail "portico token failed"
 OCKAM_HUB=127.0.0.1:$hub_port OCKAM_OUT=127.0.0.1:$target_port OCKAM_RELAY=sig OCKAM_DATA="$work/data" \
-  "$portico" >"$work/outlet.log" 2>&1 & outlet=$!; pids+=($outlet)
+  OCKAM_ENROLL=$token "$portico" >"$work/outlet.log" 2>&1 & outlet=$!; pids+=($outlet)
 wait_for_log "$work/outlet.log" "outlet ready"
-OCKAM_HUB=127.0.0.1:$hub_port OCKAM_IN=127.0.0.1:$in_port OCKAM_FORWARD=sig OCKAM_LOG=debug \
-  "$portico" >"$work/inlet.log" 2>&1 & inlet=$!; pids+=($inlet)
+OCKAM_HUB=127.0.0.1:$hub_port OCKAM_IN=127.0.0.1:$in_port OCKAM_FORWARD=sig OCKAM_LOG=debug OCKAM_DATA="$work/inlet" \
+  OCKAM_ENROLL=$token "$portico" >"$work/inlet.log" 2>&1 & inlet=$!; pids+=($inlet)
 wait_for_log "$work/inlet.log" "inlet listening"
+wait_for_log "$work/inlet.log" "member of hub"
 
 # One stream that never ends on its own.
 python3 - "$in_port" >"$work/client.log" 2>&1 <<'PY' & pids+=($!)

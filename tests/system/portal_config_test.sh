@@ -72,6 +72,21 @@ check_error 19 OCKAM_LOG OCKAM_LISTEN=127.0.0.1:4000 OCKAM_LOG=loud
 check_error 19 OCKAM_LOG OCKAM_LISTEN=127.0.0.1:4000 OCKAM_LOG=
 check_error 19 OCKAM_LOG "$hub" "$out" OCKAM_RELAY=x OCKAM_LOG=trace
 check_error 19 OCKAM_LOG "$hub" "$in" OCKAM_FORWARD=x OCKAM_LOG=INFO
+# Membership: a malformed token or hub identity, one that contradicts the token, a bad OCKAM_ALLOW or
+# OCKAM_CREDENTIAL_TTL; a node with neither a token nor a pinned hub cannot start.
+good_hub=I$(printf '0%.0s' {1..64}); other_hub=I$(printf '1%.0s' {1..64}); secret=$(printf 'a%.0s' {1..64})
+check_error 21 OCKAM_ENROLL "$hub" "$out" OCKAM_RELAY=x OCKAM_ENROLL=
+check_error 21 OCKAM_ENROLL "$hub" "$out" OCKAM_RELAY=x OCKAM_ENROLL=not-a-token
+check_error 21 OCKAM_ENROLL "$hub" "$in" OCKAM_FORWARD=x "OCKAM_ENROLL=$good_hub:abc"
+check_error 22 OCKAM_HUB_IDENTITY "$hub" "$out" OCKAM_RELAY=x OCKAM_HUB_IDENTITY=hub
+check_error 22 OCKAM_HUB_IDENTITY "$hub" "$out" OCKAM_RELAY=x "OCKAM_ENROLL=$good_hub:$secret" \
+  "OCKAM_HUB_IDENTITY=$other_hub"
+check_error 23 OCKAM_ALLOW "$hub" "$out" OCKAM_RELAY=x OCKAM_ALLOW=operator
+check_error 23 OCKAM_ALLOW "$hub" "$out" OCKAM_RELAY=x OCKAM_ALLOW==x
+check_error 24 OCKAM_CREDENTIAL_TTL OCKAM_LISTEN=127.0.0.1:4000 OCKAM_CREDENTIAL_TTL=forever
+check_error 24 OCKAM_CREDENTIAL_TTL OCKAM_LISTEN=127.0.0.1:4000 OCKAM_CREDENTIAL_TTL=5s
+check_error 21 OCKAM_ENROLL "$hub" "$out" OCKAM_RELAY=x OCKAM_DATA="$work/never-enrolled"
+check_error 21 OCKAM_ENROLL "$hub" "$in" OCKAM_FORWARD=x OCKAM_DATA="$work/never-enrolled"
 
 # A hub to run against; a port already taken is an OCKAM_LISTEN (hub) or OCKAM_IN (inlet) error.
 start_hub hub "$hp"; hub_pid=$last_pid
@@ -86,7 +101,7 @@ checked=$((checked + 2))
 
 # Both OCKAM_IN and OCKAM_OUT: an inlet, with a warning naming OCKAM_OUT, and no outlet.
 OCKAM_HUB=127.0.0.1:$hp OCKAM_IN=127.0.0.1:$lp OCKAM_OUT=127.0.0.1:$dead OCKAM_FORWARD=x OCKAM_RELAY=y \
-  "$portico" >"$work/both.log" 2>&1 & both=$!; pids+=("$both")
+  OCKAM_ENROLL="$hub_token" OCKAM_DATA="$work/both-data" "$portico" >"$work/both.log" 2>&1 & both=$!; pids+=("$both")
 wait_for_log "$work/both.log" "inlet listening on 127\.0\.0\.1:$lp"
 wait_for_log "$work/both.log" "warn.*OCKAM_OUT"
 sleep 0.5

@@ -44,7 +44,7 @@ python3 "$load" watch-restart --listen-log "$work/hub2.log" --listen "hub listen
   >"$work/watch.out" 2>&1 &
 watch=$!; pids+=("$watch")
 wait_for_log "$work/watching" watching
-start_hub hub2 "$hp"; hub=$last_pid
+start_hub hub2 "$hp" hub1; hub=$last_pid
 wait "$watch" || fail "re-registration: $(cat "$work/watch.out")"
 forget_pid "$watch"
 read -r delay delay_stamps <"$work/watch.out"

@@ -3,6 +3,8 @@
 
 #include "channel/secure_channel.hpp"
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "identity/credential.hpp"
@@ -75,7 +77,7 @@ TEST(SecureChannel, MembersTalkThroughTheChannelBothWays) {
 
 // AES-256-GCM only when both ends have AES hardware; any Pi on either end means ChaCha20-Poly1305.
 TEST(SecureChannel, CipherIsAesOnlyWhenBothEndsHaveAesHardware) {
-  for (const auto [device_aes, operator_aes] : {std::pair{true, true}, std::pair{true, false},
+  for (const auto& [device_aes, operator_aes] : {std::pair{true, true}, std::pair{true, false},
                                                  std::pair{false, true}, std::pair{false, false}}) {
     asio::io_context io;
     Fleet fleet;
@@ -178,6 +180,67 @@ TEST(SecureChannel, TamperedOrTruncatedRecordClosesOnlyItsChannel) {
     Message after{Route{bystander->encryptor(), Address::local("echo")}, Route(1, Address::local("app")), text("x")};
     co_await op.router.send(std::move(after));
     EXPECT_FALSE((co_await inbox->receive(300ms)).has_value());
+    op.stop(), device.stop();
+  }());
+}
+
+// What a decrypted message says about its sender (for the node's admission rule), and a fresh credential
+// presented on the open channel replacing the membership it had at the handshake.
+TEST(SecureChannel, DecryptedMessagesCarryTheVerifiedPeerAndAFreshCredentialUpdatesIt) {
+  asio::io_context io;
+  Fleet fleet;
+  LoopbackNode device(io), op(io);
+  device.add_echo();
+  std::vector<MessageOrigin> seen;
+  device.router.set_admission([&](const Message& m) {
+    if (m.origin->kind == MessageOrigin::Kind::channel) seen.push_back(*m.origin);
+    return std::string();
+  });
+  SecureChannelListener::start(io.get_executor(), device.router, fleet.device_options());
+  auto inbox = op.add_inbox(io, "app");
+  run_scenario(io, [&]() -> asio::awaitable<void> {
+    auto channel = connect(op, device, fleet.operator_options(fleet.credential_for(*fleet.operator_node)));
+    CO_ASSERT_TRUE(co_await channel->established());
+    Message first{Route{channel->encryptor(), Address::local("echo")}, Route(1, Address::local("app")), text("one")};
+    co_await op.router.send(std::move(first));
+    CO_ASSERT_TRUE((co_await inbox->receive(3s)).has_value());
+    CO_ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].peer, fleet.operator_node->identifier());
+    EXPECT_TRUE(seen[0].member);
+    EXPECT_TRUE(seen[0].accepted_here);
+    EXPECT_EQ(seen[0].member_until, Fleet::kNow + 3600);
+    EXPECT_EQ(seen[0].attributes.at("role"), "member");
+
+    channel->present_credential(fleet.credential_for(*fleet.operator_node, Fleet::kNow + 7200));
+    Message second{Route{channel->encryptor(), Address::local("echo")}, Route(1, Address::local("app")), text("two")};
+    co_await op.router.send(std::move(second));
+    CO_ASSERT_TRUE((co_await inbox->receive(3s)).has_value());
+    CO_ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[1].member_until, Fleet::kNow + 7200) << "the update did not replace the membership";
+    EXPECT_EQ(channel->state(), SecureChannel::State::established);
+
+    // A credential for somebody else closes the channel.
+    channel->present_credential(fleet.credential_for(*fleet.device, Fleet::kNow + 7200));
+    Message third{Route{channel->encryptor(), Address::local("echo")}, Route(1, Address::local("app")), text("three")};
+    co_await op.router.send(std::move(third));
+    EXPECT_FALSE((co_await inbox->receive(500ms)).has_value());
+    EXPECT_EQ(seen.size(), 2u);
+    op.stop(), device.stop();
+  }());
+}
+
+TEST(SecureChannel, AChannelNobodyUsesClosesAfterItsIdleTimeout) {
+  asio::io_context io;
+  Fleet fleet;
+  LoopbackNode device(io), op(io);
+  SecureChannelListener::start(io.get_executor(), device.router, fleet.device_options());
+  run_scenario(io, [&]() -> asio::awaitable<void> {
+    ChannelOptions options = fleet.operator_options(fleet.credential_for(*fleet.operator_node));
+    options.idle_timeout = 300ms;
+    auto channel = connect(op, device, std::move(options));
+    CO_ASSERT_TRUE(co_await channel->established());
+    CO_ASSERT_TRUE(co_await test::eventually([&] { return channel->state() == SecureChannel::State::closed; }, 3s));
+    EXPECT_NE(channel->failure().find("nothing received"), std::string::npos) << channel->failure();
     op.stop(), device.stop();
   }());
 }

@@ -49,6 +49,18 @@ TEST(RelayMessages, RoundTripAndBytes) {
   }
 }
 
+TEST(RelayMessages, LookupAndOwner) {
+  EXPECT_EQ(encode(Lookup{"pg"}), (Bytes{0x04, 0x02, 'p', 'g'}));
+  EXPECT_EQ(encode(Owner{"pg", "Ia"}), (Bytes{0x05, 0x02, 'p', 'g', 0x02, 'I', 'a'}));
+  for (const RelayMessage& m : {RelayMessage{Lookup{"pg"}}, RelayMessage{Owner{"pg", "Iabc"}}}) {
+    auto back = decode_relay_message(encode(m));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, m);
+  }
+  EXPECT_EQ(decode_relay_message(Bytes{0x04, 0x02, 'p', 'g', 0x00}).error(), wire::Error::trailing_bytes);
+  EXPECT_EQ(decode_relay_message(Bytes{0x05, 0x02, 'p', 'g'}).error(), wire::Error::truncated);
+}
+
 TEST(RelayMessages, MalformedInputs) {
   EXPECT_EQ(decode_relay_message(Bytes{}).error(), wire::Error::truncated);
   EXPECT_EQ(decode_relay_message(Bytes{0x09, 0, 0}).error(), wire::Error::bad_message_type);

@@ -1,0 +1,73 @@
+#pragma once
+// Membership: a node's standing with its hub — which hub it trusts, its credential, enrollment with
+// OCKAM_ENROLL and refresh before expiry. Wiring only; the protocol is core/identity (enrollment_*).
+//
+//   hub identity  OCKAM_HUB_IDENTITY, else the hub named in OCKAM_ENROLL, else the one pinned at enrollment
+//                 (data dir file "hub_identity"); none of them is a start-up error naming the variables
+//   credential    data dir file "credential"; when it is missing, expired or was issued by another hub and
+//                 OCKAM_ENROLL is set, the node enrolls over its hub channel as soon as that is up, stores the
+//                 credential and opens the channel again to present it
+//   refresh       at two thirds of the credential's lifetime, over the member channel; the new credential is
+//                 presented to the hub on the open channel (no reconnect)
+//
+// Thread safety: none; the node's one io_context thread.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <asio/steady_timer.hpp>
+
+#include "channel/hub_session.hpp"
+#include "config.hpp"
+#include "identity/credential.hpp"
+#include "identity/vault.hpp"
+
+namespace portico::agent {
+
+struct Trust {
+  std::string hub_identifier;
+  std::optional<identity::Credential> credential;  // as stored; may be expired or from another hub
+};
+
+// The hub identity and stored credential, or a one-line error naming the variables to set.
+std::variant<Trust, std::string> load_trust(const Config& config, const identity::Vault& vault);
+
+// When a credential issued at `issued_at` and expiring at `expires_at` should be refreshed.
+std::uint64_t refresh_time(const identity::Credential& credential);
+
+class Membership : public std::enable_shared_from_this<Membership> {
+ public:
+  Membership(Router& router, std::shared_ptr<channel::HubSession> hub, identity::Vault vault, Trust trust,
+             std::optional<identity::EnrollmentToken> token, std::string self);
+  static std::shared_ptr<Membership> start(Router& router, std::shared_ptr<channel::HubSession> hub,
+                                           identity::Vault vault, Trust trust,
+                                           std::optional<identity::EnrollmentToken> token, std::string self);
+
+  // Whether the credential the node presents is valid now (the hub will treat the node as a member).
+  bool member() const;
+  // The encoded credential to present (to the hub and to peers); empty before enrollment.
+  Bytes credential_bytes() const {
+    return trust_.credential ? identity::encode_credential(*trust_.credential) : Bytes{};
+  }
+
+ private:
+  asio::awaitable<void> on_hub_up();
+  asio::awaitable<void> enroll();
+  asio::awaitable<void> keep_fresh();
+  bool usable(const identity::Credential& credential) const;
+  void adopt(identity::Credential credential, const char* how);
+
+  Router& router_;
+  std::shared_ptr<channel::HubSession> hub_;
+  identity::Vault vault_;
+  Trust trust_;
+  std::optional<identity::EnrollmentToken> token_;
+  std::string self_;
+  asio::steady_timer refresh_timer_;
+  bool enrolling_ = false;
+  bool warned_ = false;
+};
+
+}  // namespace portico::agent

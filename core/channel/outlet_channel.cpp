@@ -1,0 +1,118 @@
+#include "channel/outlet_channel.hpp"
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "portal/portal_messages.hpp"
+
+namespace portico::channel {
+namespace {
+constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+}  // namespace
+
+OutletChannel::OutletChannel(Router& router, std::shared_ptr<HubSession> hub, Options options)
+    : router_(router), hub_(std::move(hub)), options_(std::move(options)), opened_(hub_->executor()),
+      answered_(hub_->executor()) {}
+
+std::shared_ptr<OutletChannel> OutletChannel::start(Router& router, std::shared_ptr<HubSession> hub,
+                                                    Options options) {
+  auto channel = std::make_shared<OutletChannel>(router, std::move(hub), std::move(options));
+  router.register_worker(Address::local(std::string(kLookupAddress)), channel);
+  std::weak_ptr<OutletChannel> weak = channel;
+  // The channel's records travel inside the hub channel: when that goes, so does this one.
+  channel->hub_->on_state_change([weak](bool up) {
+    if (auto self = weak.lock(); self && !up) self->discard("the secure channel to the hub went down");
+  });
+  return channel;
+}
+
+portal::OutletRoutes OutletChannel::routes() {
+  std::weak_ptr<OutletChannel> weak = weak_from_this();
+  return {
+      .get = [weak]() -> asio::awaitable<portal::OutletRoutes::Answer> {
+        auto self = weak.lock();
+        if (!self) co_return portal::OutletRoutes::Answer{{}, "the inlet is stopping"};
+        co_return co_await self->route_to_outlet();
+      },
+      .failed = [weak](const std::string& why) {
+        if (auto self = weak.lock()) self->discard(why);
+      },
+  };
+}
+
+void OutletChannel::discard(const std::string& reason) {
+  if (channel_ && channel_->state() != SecureChannel::State::closed) channel_->close(reason);
+  channel_.reset();
+}
+
+asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::route_to_outlet() {
+  auto self = shared_from_this();
+  while (opening_) {
+    opened_.expires_at(asio::steady_timer::time_point::max());
+    co_await opened_.async_wait(kUseTuple);
+  }
+  if (channel_ && channel_->state() == SecureChannel::State::established) {
+    co_return portal::OutletRoutes::Answer{Route{channel_->encryptor(), Address::local(std::string(portal::kOutletAddress))}, {}};
+  }
+  opening_ = true;
+  auto answer = co_await open();
+  opening_ = false;
+  opened_.cancel();
+  co_return answer;
+}
+
+asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::open() {
+  const std::string relay = "relay \"" + options_.relay_name + "\"";
+  if (!hub_->up() || !hub_->hub()) co_return portal::OutletRoutes::Answer{{}, "no secure channel to the hub yet"};
+  std::string failure;
+  auto owner = co_await lookup_owner(failure);
+  if (!owner) co_return portal::OutletRoutes::Answer{{}, failure};
+  ChannelOptions options = options_.channel;
+  // Only the identity that owns the relay, and only while the hub vouches for it.
+  options.policy = TrustPolicy{.authority = hub_->hub()->identity_key, .expected_identifier = *owner};
+  Route to_listener = hub_->route_to(std::string(relay::kRelayAddressPrefix) + options_.relay_name);
+  to_listener.push_back(Address::local(std::string(kListenerAddress)));
+  auto channel = SecureChannel::initiate(hub_->executor(), router_, std::move(to_listener), std::move(options));
+  if (!co_await channel->established()) {
+    spdlog::warn("end-to-end channel to {} failed: {}", relay, channel->failure());
+    co_return portal::OutletRoutes::Answer{{}, "end-to-end secure channel to " + relay + " failed: " + channel->failure()};
+  }
+  spdlog::info("end-to-end secure channel to {} (outlet {}) established", relay, *owner);
+  channel_ = std::move(channel);
+  co_return portal::OutletRoutes::Answer{Route{channel_->encryptor(), Address::local(std::string(portal::kOutletAddress))}, {}};
+}
+
+asio::awaitable<std::optional<std::string>> OutletChannel::lookup_owner(std::string& failure) {
+  answer_.reset();
+  Message request{hub_->route_to(relay::kServiceAddress), Route(1, Address::local(std::string(kLookupAddress))),
+                  relay::encode(relay::Lookup{options_.relay_name})};
+  co_await router_.send(std::move(request));
+  answered_.expires_after(kLookupTimeout);
+  co_await answered_.async_wait(kUseTuple);
+  if (!answer_) {
+    failure = "the hub did not say who owns relay \"" + options_.relay_name + "\"";
+    co_return std::nullopt;
+  }
+  if (auto* owner = std::get_if<relay::Owner>(&*answer_)) co_return owner->identifier;
+  if (auto* refused = std::get_if<relay::Refused>(&*answer_)) {
+    failure = "relay \"" + options_.relay_name + "\": " + refused->reason;
+  } else {
+    failure = "unexpected answer from the hub's relay service";
+  }
+  co_return std::nullopt;
+}
+
+asio::awaitable<void> OutletChannel::handle_message(Message message) {
+  auto decoded = relay::decode_relay_message(message.payload);
+  if (!decoded) {
+    spdlog::warn("relay lookup: malformed answer from the hub: {}", decoded.error().message());
+    co_return;
+  }
+  const bool ours = std::visit([this](const auto& m) { return m.name == options_.relay_name; }, *decoded);
+  if (!ours) co_return;
+  answer_ = std::move(*decoded);
+  answered_.cancel();
+}
+
+}  // namespace portico::channel

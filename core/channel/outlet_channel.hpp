@@ -1,0 +1,64 @@
+#pragma once
+// OutletChannel: the inlet's end-to-end secure channel to the outlet behind a relay, opened on demand.
+//
+// For the first stream (and after the channel is lost) it asks the hub's relay service who owns the relay
+// name (Lookup -> Owner), then opens a channel through the relay to the outlet's listener, pinned to that
+// identity and requiring a credential from the hub: the inlet talks only to the outlet it meant to reach,
+// and the hub, which forwards the records, cannot read them. Streams share the channel; concurrent first
+// streams wait for one opening. It is the worker at "relay-lookup" that the hub's answers come back to.
+//
+// Thread safety: none; one io_context thread.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <asio/steady_timer.hpp>
+
+#include "channel/hub_session.hpp"
+#include "channel/secure_channel.hpp"
+#include "portal/portal_inlet.hpp"
+#include "relay/relay_messages.hpp"
+
+namespace portico::channel {
+
+class OutletChannel final : public Worker, public std::enable_shared_from_this<OutletChannel> {
+ public:
+  static constexpr std::string_view kLookupAddress = "relay-lookup";
+  static constexpr std::chrono::seconds kLookupTimeout{5};
+
+  struct Options {
+    ChannelOptions channel;  // identity, credential, AES bit; the policy is set per opening
+    std::string relay_name;
+  };
+
+  OutletChannel(Router& router, std::shared_ptr<HubSession> hub, Options options);
+  static std::shared_ptr<OutletChannel> start(Router& router, std::shared_ptr<HubSession> hub, Options options);
+
+  // The route to the outlet worker through the channel, opening it first when needed.
+  asio::awaitable<portal::OutletRoutes::Answer> route_to_outlet();
+  // The credential shown to the outlet from the next opening on (after enrollment or a refresh).
+  void set_credential(Bytes credential) { options_.channel.credential = std::move(credential); }
+  // Closes the current channel; the next stream opens a new one.
+  void discard(const std::string& reason);
+  // The inlet's routes for PortalInlet::set_routes.
+  portal::OutletRoutes routes();
+
+  asio::awaitable<void> handle_message(Message message) override;
+
+ private:
+  asio::awaitable<portal::OutletRoutes::Answer> open();
+  asio::awaitable<std::optional<std::string>> lookup_owner(std::string& failure);
+
+  Router& router_;
+  std::shared_ptr<HubSession> hub_;
+  Options options_;
+  std::shared_ptr<SecureChannel> channel_;
+  bool opening_ = false;
+  asio::steady_timer opened_;   // cancelled when an opening ends, waking streams that wait for it
+  asio::steady_timer answered_; // cancelled when the hub answers a lookup
+  std::optional<relay::RelayMessage> answer_;
+};
+
+}  // namespace portico::channel
