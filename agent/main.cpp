@@ -4,7 +4,6 @@
 //   portico send ROUTE TEXT [N]   send TEXT along ROUTE N times and print each reply
 //   portico health                ask the agent this environment configures whether it is healthy (exit 0/1)
 //   portico token [--uses N] [--ttl DURATION] [key=value ...]   create an enrollment token (on the hub)
-//   portico health                ask the agent this environment configures whether it is healthy (exit 0/1)
 //   portico version
 
 #include <cstdio>
@@ -15,7 +14,6 @@
 #include "commands.hpp"
 #include "health.hpp"
 #include "token_command.hpp"
-#include "health.hpp"
 
 int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
@@ -34,7 +32,6 @@ int main(int argc, char** argv) {
   }
   if (command == "health") return portico::agent::run_health();
   if (command == "token") return portico::agent::run_token(std::vector<std::string>(argv + 2, argv + argc));
-  if (command == "health") return portico::agent::run_health();
   if (command == "send") {
     if (argc < 4 || argc > 5) {
       std::fprintf(stderr, "usage: portico send ROUTE TEXT [COUNT]\n");

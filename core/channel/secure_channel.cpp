@@ -1,5 +1,6 @@
 #include "channel/secure_channel.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <asio/co_spawn.hpp>
@@ -398,6 +399,15 @@ asio::awaitable<void> SecureChannelListener::handle_message(Message message) {
     co_return;
   }
   forget_closed();
+  const auto pending = std::count_if(channels_.begin(), channels_.end(), [](const std::weak_ptr<SecureChannel>& weak) {
+    auto channel = weak.lock();
+    return channel && channel->state() == SecureChannel::State::handshaking;
+  });
+  if (static_cast<std::size_t>(pending) >= kMaxPendingHandshakes) {
+    spdlog::warn("secure channel listener: {} handshakes already pending; dropped a new one from {}", pending,
+                 to_string(message.return_route));
+    co_return;
+  }
   channels_.push_back(SecureChannel::respond(executor_, router_, std::move(message), options_));
 }
 

@@ -126,9 +126,13 @@ class SecureChannel final : public Worker, public std::enable_shared_from_this<S
   std::chrono::steady_clock::time_point last_received_{};
 };
 
-// The worker at "secure": answers each first handshake message with a new responder channel.
+// The worker at "secure": answers each first handshake message with a new responder channel. At most
+// kMaxPendingHandshakes may be unfinished at once (each lives at most the handshake timeout); more are dropped
+// with a log line, so a flood of first messages costs bounded memory.
 class SecureChannelListener final : public Worker {
  public:
+  static constexpr std::size_t kMaxPendingHandshakes = 256;
+
   SecureChannelListener(asio::any_io_executor executor, Router& router, ChannelOptions options)
       : executor_(std::move(executor)), router_(router), options_(std::move(options)) {}
   static std::shared_ptr<SecureChannelListener> start(asio::any_io_executor executor, Router& router,
