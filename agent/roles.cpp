@@ -239,9 +239,13 @@ int run_inlet(const Config& config, const platform::PlatformInfo& host) {
   monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [&inlet] { return std::uint64_t{inlet.open_streams()}; }});
   // Every stream runs inside the end-to-end channel, inside the hub channel: when that goes, the streams are gone
   // for good, so close their clients now rather than leave them hanging.
-  hub.session->on_state_change([&inlet, outlet_channel, membership = hub.membership](bool up) {
-    if (up) outlet_channel->set_credential(membership->credential_bytes());
-    else inlet.reset_all("the secure channel to the hub went down", false);
+  // Weak: the session owns its observers, and the channel and membership hold the session.
+  hub.session->on_state_change([&inlet, weak_channel = std::weak_ptr(outlet_channel),
+                                weak_membership = std::weak_ptr(hub.membership)](bool up) {
+    auto outlet_channel = weak_channel.lock();
+    auto membership = weak_membership.lock();
+    if (up && outlet_channel && membership) outlet_channel->set_credential(membership->credential_bytes());
+    if (!up) inlet.reset_all("the secure channel to the hub went down", false);
   });
   asio::co_spawn(node.io, inlet.serve(*acceptor), asio::detached);
   spdlog::info("inlet listening on {} -> relay \"{}\" on hub {} (end-to-end secure channel)",
