@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Flow control: the target sends SLOW_BYTES (default 200 MB) on every connection. First a baseline: one stream read
-# at full speed alone. Then one client reads at 10 KB/s for 15 s while a second stream over the same inlet, hub and
+# at full speed alone. Then one client reads at 10 KB/s for 15 s (longer when the baseline took long: 2 s plus
+# two and a half baselines, so the slow reader outlives any fast stream that keeps half the baseline rate — an
+# AddressSanitizer build on a busy machine is slow) while a second stream over the same inlet, hub and
 # outlet reads its SLOW_BYTES at full speed. The slow reader must neither make an agent buffer its backlog (VmRSS of
 # hub, outlet and inlet, sampled every 0.5 s over the whole test, stays under RSS_LIMIT_MIB, default 64; in an
 # AddressSanitizer build, whose shadow memory alone is ~70 MiB, under each process's first sample plus that) nor
@@ -30,9 +32,12 @@ mbps() { sed -n 's/.* = \([0-9.]*\) MB\/s.*/\1/p' <<<"$1"; }
 # Warm up, then the baseline with nothing else on the path.
 warm=$(python3 "$load" read-client --port "$lp" --duration 1 2>&1) || fail "warm-up stream: $warm"
 baseline=$(python3 "$load" read-client --port "$lp" --expect-bytes "$bytes" 2>&1) || fail "baseline stream: $baseline"
+base_seconds=$(sed -n 's/.* in \([0-9.]*\)s = .*/\1/p' <<<"$baseline")
+[ -n "$base_seconds" ] || fail "no duration in the baseline's line: $baseline"
+slow_seconds=$(awk -v b="$base_seconds" -v s="$slow_seconds" 'BEGIN { n = int(2 + 2.5 * b + 1); print (n > s ? n : s) }')
 
 # The slow reader; give its backlog two seconds to pile up before the fast stream starts.
-python3 "$load" read-client --port "$lp" --rate "$slow_rate" --duration "$slow_seconds" --timeout 20 \
+python3 "$load" read-client --port "$lp" --rate "$slow_rate" --duration "$slow_seconds" --timeout "$((slow_seconds + 5))" \
   --progress "$work/slow.progress" >"$work/slow.log" 2>&1 & slow=$!; pids+=("$slow")
 sleep 2
 alive "$slow" || fail "the slow reader ended early: $(cat "$work/slow.log")"
