@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds and runs the whole suite under each preset.
 #   scripts/test.sh              fuzz smoke run; the suite under asan (ASan+UBSan) and default, and the static
-#                                amd64 release binary; then for aarch64 and armhf the unit tier cross-built and
-#                                run under qemu-user, and the static release binary as an outlet under qemu
-#                                serving a native hub and inlet
+#                                amd64 release binary; then for aarch64 the unit tier cross-built and run under
+#                                qemu-user, and the static release binary as an outlet under qemu serving a
+#                                native hub and inlet (armhf is left out by default to keep CI within 40 minutes
+#                                on 2 cores: PRESETS="armhf" adds the same for armhf)
 #   PRESETS="default" scripts/test.sh   only the named presets (the fuzz smoke run is skipped)
 #   QEMU_FULL=1 scripts/test.sh  the cross presets (aarch64, armhf) run the whole suite under qemu-user: the unit
 #                                and system tiers (C++ loopback tests, and the shell tests with the cross-built
@@ -15,7 +16,7 @@
 # .ci/run, has 40 minutes on 2 cores for everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-presets=${PRESETS:-"asan default aarch64 armhf"}
+presets=${PRESETS:-"asan default aarch64"}
 cross_tiers=unit
 [ "${QEMU_FULL:-0}" = 1 ] && cross_tiers="unit|system"
 
