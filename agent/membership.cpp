@@ -127,6 +127,7 @@ void Membership::adopt(identity::Credential credential, const char* how) {
   hub_->set_credential(identity::encode_credential(credential));
   trust_.credential = std::move(credential);
   refresh_timer_.cancel();  // re-plan the refresh for the new expiry
+  for (const auto& observer : observers_) observer();
 }
 
 asio::awaitable<void> Membership::keep_fresh() {

@@ -12,10 +12,12 @@
 //
 // Thread safety: none; the node's one io_context thread.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <asio/steady_timer.hpp>
 
@@ -47,6 +49,8 @@ class Membership : public std::enable_shared_from_this<Membership> {
 
   // Whether the credential the node presents is valid now (the hub will treat the node as a member).
   bool member() const;
+  // Called after each new credential (enrollment, refresh): whoever presents it to peers takes the new one.
+  void on_credential(std::function<void()> observer) { observers_.push_back(std::move(observer)); }
   // The encoded credential to present (to the hub and to peers); empty before enrollment.
   Bytes credential_bytes() const {
     return trust_.credential ? identity::encode_credential(*trust_.credential) : Bytes{};
@@ -66,6 +70,7 @@ class Membership : public std::enable_shared_from_this<Membership> {
   std::optional<identity::EnrollmentToken> token_;
   std::string self_;
   asio::steady_timer refresh_timer_;
+  std::vector<std::function<void()>> observers_;
   bool enrolling_ = false;
   bool warned_ = false;
 };

@@ -242,10 +242,16 @@ int run_inlet(const Config& config, const platform::PlatformInfo& host) {
   // Weak: the session owns its observers, and the channel and membership hold the session.
   hub.session->on_state_change([&inlet, weak_channel = std::weak_ptr(outlet_channel),
                                 weak_membership = std::weak_ptr(hub.membership)](bool up) {
-    auto outlet_channel = weak_channel.lock();
+    auto channel_now = weak_channel.lock();
     auto membership = weak_membership.lock();
-    if (up && outlet_channel && membership) outlet_channel->set_credential(membership->credential_bytes());
+    if (up && channel_now && membership) channel_now->set_credential(membership->credential_bytes());
     if (!up) inlet.reset_all("the secure channel to the hub went down", false);
+  });
+  // End-to-end channels opened from now on present the newest credential (the outlet checks its expiry).
+  hub.membership->on_credential([weak_channel = std::weak_ptr(outlet_channel), weak_membership = std::weak_ptr(hub.membership)] {
+    auto channel_now = weak_channel.lock();
+    auto membership = weak_membership.lock();
+    if (channel_now && membership) channel_now->set_credential(membership->credential_bytes());
   });
   asio::co_spawn(node.io, inlet.serve(*acceptor), asio::detached);
   spdlog::info("inlet listening on {} -> relay \"{}\" on hub {} (end-to-end secure channel)",
@@ -284,13 +290,8 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
   // attributes OCKAM_ALLOW names. Its policy needs the hub's key, known once the hub channel is up.
   std::shared_ptr<channel::SecureChannelListener> listener;
   auto counters = monitor.counters();
-  hub.session->on_state_change([&, counters](bool up) {
-    if (!up) {
-      if (listener) listener->close_channels("the secure channel to the hub went down");
-      outlet->reset_all("the secure channel to the hub went down", false);
-      return;
-    }
-    channel::ChannelOptions options{
+  auto listener_options = [&, counters] {
+    return channel::ChannelOptions{
         .identity = hub.me,
         .credential = hub.membership->credential_bytes(),
         .policy = {.authority = hub.session->hub()->identity_key, .required_attributes = config.allow},
@@ -298,8 +299,19 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
         .idle_timeout = kOutletChannelIdle,
         .on_handshake_failure = [counters](const std::string&) { ++counters->handshake_failures; },
     };
-    if (listener) listener->set_options(std::move(options));
-    else listener = channel::SecureChannelListener::start(node.io.get_executor(), node.router, std::move(options));
+  };
+  hub.session->on_state_change([&](bool up) {
+    if (!up) {
+      if (listener) listener->close_channels("the secure channel to the hub went down");
+      outlet->reset_all("the secure channel to the hub went down", false);
+      return;
+    }
+    if (listener) listener->set_options(listener_options());
+    else listener = channel::SecureChannelListener::start(node.io.get_executor(), node.router, listener_options());
+  });
+  // Inlets check the outlet's credential when they open a channel: present the newest one from each refresh on.
+  hub.membership->on_credential([&] {
+    if (listener && hub.session->hub()) listener->set_options(listener_options());
   });
   const std::string hub_text = config.hub.to_string(), target = config.outlet_target.to_string();
   auto relay_client = relay::RelayClient::start(node.router, hub.session, {

@@ -102,10 +102,16 @@ wait_for_log "$work/hub.log" "presented a fresh credential"
 curl -sf --max-time 20 -o "$work/got3" "http://127.0.0.1:$lp/secret.txt" && cmp -s "$work/got3" "$work/www/secret.txt" ||
   fail "after the credentials' first lifetime the operator no longer reaches the outlet"
 ! grep -q "credential expired; refresh" "$work/hub.log" || fail "a running member lost its membership to expiry"
+# A new inlet, after the outlet's first credential expired: the outlet presents its refreshed one.
+elp=$(free_port)
+hub_token=$operator_token start_inlet late "$hp" "$elp" vault-db; late=$last_pid
+curl -sf --max-time 20 -o "$work/got4" "http://127.0.0.1:$elp/secret.txt" && cmp -s "$work/got4" "$work/www/secret.txt" ||
+  fail "an inlet that came after the outlet's refresh cannot reach it"
+stop_agent "$late" "late operator inlet"
 
 stop_agent "$operator" "operator inlet"
 stop_agent "$outlet" outlet
 stop_agent "$hub" hub
 echo "agent security test passed: marker and relay name absent from $captured captured bytes; no credential: no relay," \
   "no routing, no outlet; wrong attribute, taken name, wrong hub identity and expired credential refused; refresh kept" \
-  "the portal up past the first 10 s credential"
+  "the portal up past the first 10 s credential, and a new inlet got through after it"
