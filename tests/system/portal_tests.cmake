@@ -19,8 +19,10 @@ endwhile()
 # Under qemu-user every byte is sealed and opened six times by emulated code (two channel layers): 1 GiB each way
 # would outlast the timeout, so the cross presets send 128 MiB each way through the same one stream; under ASan
 # (which checks memory, not speed) 256 MiB, to keep CI within its budget. Natively: 1 GiB.
+# The slow-reader test's fast stream likewise carries 20 MB under qemu (200 MB natively).
 if(CMAKE_CROSSCOMPILING_EMULATOR)
   set_tests_properties(portal_bulk PROPERTIES ENVIRONMENT BULK_BYTES=134217728)
+  set_tests_properties(portal_slow_reader PROPERTIES ENVIRONMENT SLOW_BYTES=20000000)
 elseif(PORTICO_SANITIZE)
   set_tests_properties(portal_bulk PROPERTIES ENVIRONMENT BULK_BYTES=268435456)
 endif()
