@@ -267,17 +267,24 @@ void SecureChannel::present_credential(Bytes credential) {
   }
 }
 
+std::optional<Bytes> SecureChannel::open_record(ByteView record, std::string_view what) {
+  auto plaintext = cipher_->decrypt(record);
+  if (!plaintext) {
+    ++records_rejected_;
+    close(std::string(what) + " rejected: " + plaintext.error().message());
+    return std::nullopt;
+  }
+  last_received_ = std::chrono::steady_clock::now();
+  return std::move(*plaintext);
+}
+
 void SecureChannel::on_credential_update(ByteView record) {
   if (state_ != State::established || !peer_) {
     close("a credential update arrived before the handshake finished");
     return;
   }
-  auto plaintext = cipher_->decrypt(record);
-  if (!plaintext) {
-    ++records_rejected_;
-    close("credential update rejected: " + plaintext.error().message());
-    return;
-  }
+  auto plaintext = open_record(record, "credential update");
+  if (!plaintext) return;
   if (!options_.policy.authority) return;  // this side does not judge credentials (e.g. a node about its hub)
   auto credential = identity::decode_credential(*plaintext);
   std::error_code ec = credential ? identity::verify_credential(*credential, *options_.policy.authority, options_.clock())
@@ -344,13 +351,8 @@ asio::awaitable<void> SecureChannel::on_record(ByteView record) {
     close("a record arrived before the handshake finished");
     co_return;
   }
-  auto plaintext = cipher_->decrypt(record);
-  if (!plaintext) {
-    ++records_rejected_;
-    close("record rejected: " + plaintext.error().message());
-    co_return;
-  }
-  last_received_ = std::chrono::steady_clock::now();
+  auto plaintext = open_record(record, "record");
+  if (!plaintext) co_return;
   auto inner = wire::decode_message(*plaintext);
   if (!inner) {
     close("malformed message inside a record: " + inner.error().message());

@@ -92,6 +92,8 @@ class SecureChannel final : public Worker, public std::enable_shared_from_this<S
   asio::awaitable<void> on_handshake(Message message);
   asio::awaitable<void> on_record(ByteView record);
   void on_credential_update(ByteView record);
+  // Decrypts a record from the peer; a failure counts, closes the channel naming `what`, and gives nothing.
+  std::optional<Bytes> open_record(ByteView record, std::string_view what);
   void stamp_origin();
   asio::awaitable<void> close_when_idle();
   asio::awaitable<void> send_to_peer(std::uint8_t type, ByteView body);
