@@ -44,10 +44,9 @@ Membership::Membership(Router& router, std::shared_ptr<channel::HubSession> hub,
                        std::optional<identity::EnrollmentToken> token, std::string self)
     : router_(router), hub_(std::move(hub)), vault_(std::move(vault)), trust_(std::move(trust)),
       token_(std::move(token)), self_(std::move(self)), refresh_timer_(hub_->executor()) {
-  if (trust_.credential && usable(*trust_.credential)) {
-    hub_->set_credential(identity::encode_credential(*trust_.credential));
-  } else if (trust_.credential && !token_) {
-    // Shown anyway: the hub is the judge, and says why it refuses (e.g. expired), in both logs.
+  // A stored credential is shown when valid, and also when it is not but there is no token to replace it: the hub
+  // is the judge, and says why it refuses (e.g. expired), in both logs.
+  if (trust_.credential && (usable(*trust_.credential) || !token_)) {
     hub_->set_credential(identity::encode_credential(*trust_.credential));
   }
 }

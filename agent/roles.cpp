@@ -230,7 +230,8 @@ int run_inlet(const Config& config, const platform::PlatformInfo& host) {
                       {std::string(channel::OutletChannel::kLookupAddress)});
   auto counters = monitor.counters();
   auto outlet_channel = channel::OutletChannel::start(node.router, hub.session, {
-      .channel = {.identity = hub.me, .aes_hardware = host.fast_aes, .idle_timeout = kInletChannelIdle,
+      .channel = {.identity = hub.me, .credential = hub.membership->credential_bytes(), .aes_hardware = host.fast_aes,
+                  .idle_timeout = kInletChannelIdle,
                   .on_handshake_failure = [counters](const std::string&) { ++counters->handshake_failures; }},
       .relay_name = config.forward,
   });
@@ -239,15 +240,11 @@ int run_inlet(const Config& config, const platform::PlatformInfo& host) {
   monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [&inlet] { return std::uint64_t{inlet.open_streams()}; }});
   // Every stream runs inside the end-to-end channel, inside the hub channel: when that goes, the streams are gone
   // for good, so close their clients now rather than leave them hanging.
-  // Weak: the session owns its observers, and the channel and membership hold the session.
-  hub.session->on_state_change([&inlet, weak_channel = std::weak_ptr(outlet_channel),
-                                weak_membership = std::weak_ptr(hub.membership)](bool up) {
-    auto channel_now = weak_channel.lock();
-    auto membership = weak_membership.lock();
-    if (up && channel_now && membership) channel_now->set_credential(membership->credential_bytes());
+  hub.session->on_state_change([&inlet](bool up) {
     if (!up) inlet.reset_all("the secure channel to the hub went down", false);
   });
-  // End-to-end channels opened from now on present the newest credential (the outlet checks its expiry).
+  // End-to-end channels opened from now on present the newest credential (the outlet checks its expiry). Weak:
+  // the membership owns its observers, and the channel and membership hold the hub session.
   hub.membership->on_credential([weak_channel = std::weak_ptr(outlet_channel), weak_membership = std::weak_ptr(hub.membership)] {
     auto channel_now = weak_channel.lock();
     auto membership = weak_membership.lock();
