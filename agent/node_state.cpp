@@ -1,7 +1,6 @@
 #include "node_state.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <random>
 
 #include "identity/vault.hpp"
@@ -21,9 +20,9 @@ Result<std::string> load_or_create_node_id(const std::string& data_dir) {
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return ec;
   const std::filesystem::path path = std::filesystem::path(data_dir) / "node-id";
-  if (std::ifstream in(path); in) {
-    std::string id;
-    std::getline(in, id);
+  if (auto stored = identity::read_file(path)) {
+    std::string id(as_chars(*stored));
+    id = id.substr(0, id.find('\n'));
     if (is_node_id(id)) return id;
     // A damaged file is replaced rather than trusted; the old name cannot be recovered from it anyway.
     std::filesystem::remove(path, ec);

@@ -41,7 +41,9 @@ add_library(portico_log INTERFACE)
 if(PORTICO_STATIC)
   get_target_property(SPDLOG_INCLUDE_DIRS spdlog::spdlog_header_only INTERFACE_INCLUDE_DIRECTORIES)
   target_include_directories(portico_log SYSTEM INTERFACE ${SPDLOG_INCLUDE_DIRS})
-  target_compile_definitions(portico_log INTERFACE SPDLOG_FMT_EXTERNAL FMT_HEADER_ONLY)
+  # FMT_STATIC_THOUSANDS_SEPARATOR: fmt stops touching std::locale, which alone drags every locale facet of
+  # libstdc++ (and glibc's wide-character printf behind them) into the binary; we never format with 'L'.
+  target_compile_definitions(portico_log INTERFACE SPDLOG_FMT_EXTERNAL FMT_HEADER_ONLY FMT_STATIC_THOUSANDS_SEPARATOR=',')
   target_link_libraries(portico_log INTERFACE Threads::Threads)
 else()
   target_link_libraries(portico_log INTERFACE spdlog::spdlog)

@@ -1,8 +1,11 @@
 #include "platform/sources.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
-#include <fstream>
+#include <cerrno>
 #include <system_error>
 
 namespace portico::platform {
@@ -24,14 +27,16 @@ bool directory_exists(const std::filesystem::path& root, std::string_view absolu
 
 std::optional<std::string> read_file(const std::filesystem::path& root, std::string_view absolute) {
   // /proc and /sys files report a size of 0 or 4096 whatever they hold, so read until end of file.
-  std::ifstream in(under(root, absolute), std::ios::binary);
-  if (!in) return std::nullopt;
+  const int fd = ::open(under(root, absolute).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
   std::string text;
   char buffer[4096];
-  while (text.size() < kMaxFileBytes && in.read(buffer, sizeof buffer).gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+  ssize_t n = 0;
+  while (text.size() < kMaxFileBytes && ((n = ::read(fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))) {
+    if (n > 0) text.append(buffer, static_cast<std::size_t>(n));
   }
-  if (in.bad()) return std::nullopt;  // e.g. EACCES on read, as product_uuid gives a non-root user
+  ::close(fd);
+  if (n < 0) return std::nullopt;  // e.g. EACCES on read, as product_uuid gives a non-root user
   if (text.size() > kMaxFileBytes) text.resize(kMaxFileBytes);
   return text;
 }

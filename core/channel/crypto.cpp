@@ -5,7 +5,9 @@
 #include <stdexcept>
 #include <variant>
 
+#if PORTICO_AES_GCM_MBEDTLS
 #include <mbedtls/gcm.h>
+#endif
 #include <sodium.h>
 
 #include "channel/errors.hpp"
@@ -34,6 +36,9 @@ void ensure_sodium() {
   if (!ready) throw std::runtime_error("libsodium failed to initialise");
 }
 
+constexpr bool kHaveMbedtls = PORTICO_AES_GCM_MBEDTLS != 0;
+
+// libsodium when the CPU can run it; else mbedtls (when built in; else no backend, and aes_gcm_available() says so).
 std::atomic<AesGcmBackend>& backend_setting() {
   static std::atomic<AesGcmBackend> backend{crypto_aead_aes256gcm_is_available() != 0 ? AesGcmBackend::libsodium
                                                                                        : AesGcmBackend::mbedtls};
@@ -125,6 +130,7 @@ Digest hmac_blake2b(ByteView key, ByteView a, ByteView b) {
   return outer.finish();
 }
 
+#if PORTICO_AES_GCM_MBEDTLS
 std::error_code seal_aes_gcm_mbedtls(const SecretKey& key, const std::uint8_t* nonce, ByteView ad, ByteView plaintext,
                                      std::uint8_t* out) {
   mbedtls_gcm_context gcm;
@@ -152,6 +158,13 @@ bool open_aes_gcm_mbedtls(const SecretKey& key, const std::uint8_t* nonce, ByteV
   mbedtls_gcm_free(&gcm);
   return rc == 0;
 }
+
+#else
+std::error_code seal_aes_gcm_mbedtls(const SecretKey&, const std::uint8_t*, ByteView, ByteView, std::uint8_t*) {
+  return make_error_code(Error::crypto_failure);  // unreachable: aes_gcm_available() is false without a backend
+}
+bool open_aes_gcm_mbedtls(const SecretKey&, const std::uint8_t*, ByteView, ByteView, std::uint8_t*) { return false; }
+#endif
 
 }  // namespace
 
@@ -299,7 +312,12 @@ AesGcmBackend aes_gcm_backend() {
 
 bool aes_gcm_backend_available(AesGcmBackend backend) {
   ensure_sodium();
-  return backend == AesGcmBackend::mbedtls || crypto_aead_aes256gcm_is_available() != 0;
+  if (backend == AesGcmBackend::mbedtls) return kHaveMbedtls;
+  return crypto_aead_aes256gcm_is_available() != 0;
+}
+
+bool aes_gcm_available() {
+  return aes_gcm_backend_available(AesGcmBackend::libsodium) || aes_gcm_backend_available(AesGcmBackend::mbedtls);
 }
 
 bool set_aes_gcm_backend(AesGcmBackend backend) {

@@ -9,7 +9,9 @@
 //   AEAD    ChaCha20-Poly1305 IETF, nonce = 32 zero bits || n as 64-bit little-endian (section 12.3);
 //           AES-256-GCM, nonce = 32 zero bits || n as 64-bit big-endian (section 12.2), through libsodium
 //           when the CPU has AES-NI and PCLMUL (crypto_aead_aes256gcm_is_available), else mbedtls 2.x's GCM
-//           (every ARM board we ship to).
+//           (every ARM board we ship to). A build with PORTICO_AES_GCM_MBEDTLS off (the x86 release binary) has
+//           only libsodium's: without AES-NI it has no AES-GCM at all, aes_gcm_available() says so, and the
+//           channel then never offers it.
 //   REKEY   k = first 32 bytes of ENCRYPT(k, 2^64-1, empty ad, 32 zero bytes) (section 4.2).
 // sodium_init() runs once, on first use. No state here except that, and the AES-GCM backend choice.
 // Thread safety: every function may be called from any thread.
@@ -113,6 +115,8 @@ Result<SecretKey> rekey(CipherKind cipher, const SecretKey& key);
 // The AES-256-GCM implementation in use: libsodium when the CPU supports it, else mbedtls.
 AesGcmBackend aes_gcm_backend();
 bool aes_gcm_backend_available(AesGcmBackend backend);
+// Whether this process can seal and open AES-256-GCM at all (some backend is built in and runs on this CPU).
+bool aes_gcm_available();
 // For tests and benchmarks: switch the AES-256-GCM implementation (process-wide). Returns false, and changes
 // nothing, when `backend` cannot run on this CPU.
 bool set_aes_gcm_backend(AesGcmBackend backend);

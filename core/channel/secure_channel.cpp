@@ -158,7 +158,7 @@ asio::awaitable<void> SecureChannel::on_handshake(Message message) {
   if (!handshake_->is_complete()) {
     // <- e, ee, s, es (responder, m2) or -> s, se (initiator, m3): both carry our identity.
     const Bytes mine = encode_handshake_payload(
-        make_handshake_payload(*options_.identity, noise_public_, options_.aes_hardware, options_.credential));
+        make_handshake_payload(*options_.identity, noise_public_, offers_aes_gcm(), options_.credential));
     auto reply = handshake_->write_message(mine);
     if (!reply) {
       close("cannot write handshake message: " + reply.error().message());
@@ -201,6 +201,8 @@ std::error_code SecureChannel::accept_peer(ByteView payload_bytes) {
   return {};
 }
 
+bool SecureChannel::offers_aes_gcm() const { return options_.aes_hardware && crypto::aes_gcm_available(); }
+
 bool SecureChannel::split_keys() {
   auto transport = std::move(*handshake_).split();
   if (!transport) {
@@ -209,7 +211,7 @@ bool SecureChannel::split_keys() {
   }
   // AES-256-GCM only when both ends have AES hardware (said in the payloads the handshake authenticated, so nobody
   // on the path can force either choice); ChaCha20-Poly1305 otherwise, as on every Raspberry Pi.
-  if (options_.aes_hardware && peer_ && peer_->aes_hardware) transport->switch_cipher(CipherKind::aes_gcm);
+  if (offers_aes_gcm() && peer_ && peer_->aes_hardware) transport->switch_cipher(CipherKind::aes_gcm);
   cipher_.emplace(std::move(*transport));
   return true;
 }

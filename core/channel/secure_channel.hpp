@@ -40,7 +40,7 @@ struct ChannelOptions {
   std::shared_ptr<const identity::Identity> identity{};
   Bytes credential{};  // this node's encoded credential; empty when it has none
   TrustPolicy policy{};
-  bool aes_hardware = false;
+  bool aes_hardware = false;  // offer AES-256-GCM (taken only when this build can run it and the peer offers it too)
   std::chrono::milliseconds handshake_timeout{10000};
   // Closes an established channel that has received nothing for this long (0: never). Portal streams ping every
   // 10 s, so only channels nobody uses any more go; the inlet's end gives up sooner than the outlet's and opens
@@ -101,6 +101,7 @@ class SecureChannel final : public Worker, public std::enable_shared_from_this<S
   asio::awaitable<void> enqueue_plaintext(Message message);
   std::error_code accept_peer(ByteView payload_bytes);
   bool split_keys();
+  bool offers_aes_gcm() const;
   void mark_established();
   void on_confirm(ByteView record);
   void register_workers();

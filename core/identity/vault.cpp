@@ -5,8 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
-#include <iterator>
 
 #include "identity/enrollment_token.hpp"
 
@@ -64,9 +62,18 @@ std::error_code create_private_file(const std::filesystem::path& path, ByteView 
 }
 
 Result<Bytes> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::make_error_code(std::errc::no_such_file_or_directory);
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return last_error();
+  Bytes content;
+  std::uint8_t buffer[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) content.insert(content.end(), buffer, buffer + n);
+  }
+  const std::error_code error = n < 0 ? last_error() : std::error_code{};
+  ::close(fd);
+  if (error) return error;
+  return content;
 }
 
 Result<Identity> Vault::load_or_create_identity() const {

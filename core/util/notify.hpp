@@ -4,9 +4,8 @@
 //
 // Thread safety: none; one io_context thread.
 
-#include <asio/experimental/as_tuple.hpp>
+#include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>
-#include <asio/use_awaitable.hpp>
 
 namespace portico {
 
@@ -14,13 +13,9 @@ class Notify {
  public:
   explicit Notify(asio::any_io_executor executor) : timer_(std::move(executor)) {}
 
-  asio::awaitable<void> wait() {
-    if (!pending_) {
-      timer_.expires_at(asio::steady_timer::time_point::max());
-      co_await timer_.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-    }
-    pending_ = false;
-  }
+  // Out of line: a coroutine defined in a header gets a frame type per file, which link-time optimisation
+  // reports as two definitions.
+  asio::awaitable<void> wait();
   void notify() {
     pending_ = true;
     timer_.cancel();
