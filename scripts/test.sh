@@ -97,10 +97,11 @@ for preset in $presets; do
       ctest --preset "$preset"
       part_done
       if [ "$preset" = default ]; then
-        part "static amd64 binary"
+        part "static amd64 binary (finds its hub by name with no libc beside it)"
         cmake --preset static >/dev/null
         cmake --build --preset static -j "$jobs"
         release_size amd64 static
+        tests/system/static_resolve_test.sh build/static/agent/portico
         part_done
       fi
       ;;
