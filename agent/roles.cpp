@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "channel/admission.hpp"
+#include "channel/dead_letters.hpp"
 #include "channel/hub_session.hpp"
 #include "channel/outlet_channel.hpp"
 #include "identity/enrollment_client.hpp"
@@ -140,6 +141,8 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
   spdlog::info("identity {}", me->identifier());
   // Default deny: plaintext reaches only the channel listener; non-members only enrollment (channel/admission.hpp).
   node.router.set_admission([](const Message& message) { return channel::hub_admission(message, identity::system_now()); });
+  // A node still sending on a channel whose next hop is gone (that node's link closed) is told so.
+  node.router.set_dead_letters(std::make_shared<channel::ChannelDeadLetters>(node.router));
   auto relays = relay::RelayService::start(node.router);
   monitor.watch({.relays_registered = [relays] { return std::uint64_t{relays->table().size()}; }});
   node.router.register_worker(Address::local("echo"), std::make_shared<EchoWorker>(node.router, Address::local("echo")));
@@ -208,6 +211,8 @@ HubMember join_hub(Node& node, const Config& config, const platform::PlatformInf
   node.router.set_admission([access = channel::NodeAccess{hub_identifier, std::move(hub_answers)}](const Message& m) {
     return channel::node_admission(access, m);
   });
+  // A peer still using a channel this node no longer has (it restarted, or closed the channel) is told so.
+  node.router.set_dead_letters(std::make_shared<channel::ChannelDeadLetters>(node.router));
   return member;
 }
 
@@ -237,6 +242,9 @@ int run_inlet(const Config& config, const platform::PlatformInfo& host) {
   });
   portal::PortalInlet inlet(node.router, {}, "relay \"" + config.forward + "\"", {.counters = monitor.counters()});
   inlet.set_routes(outlet_channel->routes());
+  // An end-to-end channel that closes (the outlet restarted and refused its records, say) takes its open streams
+  // with it; streams still waiting for the outlet's answer open again on a new channel.
+  outlet_channel->on_lost([&inlet](const Address& first_hop, const std::string& why) { inlet.route_lost(first_hop, why); });
   monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [&inlet] { return std::uint64_t{inlet.open_streams()}; }});
   // Every stream runs inside the end-to-end channel, inside the hub channel: when that goes, the streams are gone
   // for good, so close their clients now rather than leave them hanging.

@@ -1,14 +1,12 @@
 #include "channel/admission.hpp"
 
+#include "channel/channel_messages.hpp"
 #include "channel/secure_channel.hpp"
 #include "identity/enrollment_service.hpp"
 #include "portal/portal_messages.hpp"
 
 namespace portico::channel {
 namespace {
-
-constexpr std::string_view kChannelPrefix = "sc-";
-constexpr std::string_view kEncryptorSuffix = "-enc";
 
 bool has_prefix(const Address& address, std::string_view prefix) {
   return address.is_local() && address.value.size() > prefix.size() && address.value.starts_with(prefix);
@@ -21,14 +19,6 @@ bool is_stream(const Address& address) {
 bool is_named(const Address& address, std::string_view name) { return address.is_local() && address.value == name; }
 
 }  // namespace
-
-bool is_decryptor(const Address& address) {
-  return has_prefix(address, kChannelPrefix) && !address.value.ends_with(kEncryptorSuffix);
-}
-
-bool is_encryptor(const Address& address) {
-  return has_prefix(address, kChannelPrefix) && address.value.ends_with(kEncryptorSuffix);
-}
 
 std::string hub_admission(const Message& message, std::uint64_t now) {
   const Address& to = message.onward.front();

@@ -19,12 +19,10 @@
 #include <set>
 #include <string>
 
+#include "channel/channel_messages.hpp"  // is_decryptor, is_encryptor
 #include "routing/message.hpp"
 
 namespace portico::channel {
-
-bool is_decryptor(const Address& address);  // "sc-<hex>"
-bool is_encryptor(const Address& address);  // "sc-<hex>-enc"
 
 // The hub's rule; `now` is seconds since the epoch (a credential expiring mid-channel ends membership).
 std::string hub_admission(const Message& message, std::uint64_t now);

@@ -10,6 +10,7 @@
 // Thread safety: none; one io_context thread.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,10 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
   void set_credential(Bytes credential) { options_.channel.credential = std::move(credential); }
   // Closes the current channel; the next stream opens a new one.
   void discard(const std::string& reason);
+  // Called when an established channel closes (refused by the outlet, idle, the hub channel gone), with its
+  // encryptor — the first hop of every stream route through it — and the reason.
+  using OnLost = std::function<void(const Address& first_hop, const std::string& reason)>;
+  void on_lost(OnLost observer) { on_lost_ = std::move(observer); }
   // The inlet's routes for PortalInlet::set_routes.
   portal::OutletRoutes routes();
 
@@ -59,6 +64,7 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
   asio::steady_timer opened_;   // cancelled when an opening ends, waking streams that wait for it
   asio::steady_timer answered_; // cancelled when the hub answers a lookup
   std::optional<relay::RelayMessage> answer_;
+  OnLost on_lost_;
 };
 
 }  // namespace portico::channel

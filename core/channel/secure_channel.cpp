@@ -9,18 +9,12 @@
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "channel/channel_messages.hpp"
 #include "wire/message_codec.hpp"
 
 namespace portico::channel {
 namespace {
 
-constexpr std::uint8_t kHandshakeType = 0x01;
-constexpr std::uint8_t kRecordType = 0x02;
-constexpr std::uint8_t kRefusalType = 0x03;
-// The responder's first record, empty: XX leaves the initiator done after m3, before the responder has judged
-// its identity; this tells it the responder accepted (an encrypted record nobody else could have made).
-constexpr std::uint8_t kConfirmType = 0x04;
-constexpr std::uint8_t kCredentialType = 0x05;
 constexpr std::string_view kProtocolName = "Noise_XX_25519_ChaChaPoly_SHA256";
 constexpr std::string_view kPrologue = "portico/1";
 constexpr std::size_t kOutgoingMessages = 64;
@@ -50,8 +44,8 @@ SecureChannel::SecureChannel(asio::any_io_executor executor, Router& router, Cha
       router_(router),
       options_(std::move(options)),
       role_(role),
-      decryptor_(random_local_address("sc")),
-      encryptor_(Address::local(decryptor_.value + "-enc")),
+      decryptor_(random_local_address(kChannelAddressPrefix)),
+      encryptor_(Address::local(decryptor_.value + std::string(kEncryptorSuffix))),
       settled_(executor),
       outgoing_(executor, kOutgoingMessages) {
   if (!options_.clock) options_.clock = system_seconds;

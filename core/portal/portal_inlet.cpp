@@ -46,24 +46,56 @@ void PortalInlet::adopt(asio::ip::tcp::socket socket) {
 }
 
 asio::awaitable<void> PortalInlet::open_stream(std::shared_ptr<PortalStream> stream) {
-  Route route = outlet_route_;
-  if (routes_.get) {
-    OutletRoutes::Answer answer = co_await routes_.get();
-    if (route = std::move(answer.route); route.empty()) {
-      stream->reset("no route to the outlet: " + answer.failure, false);
+  Opening opening(co_await asio::this_coro::executor);
+  opening_.emplace(stream.get(), &opening);
+  co_await open_until_answered(*stream, opening);
+  opening_.erase(stream.get());
+}
+
+asio::awaitable<void> PortalInlet::open_until_answered(PortalStream& stream, Opening& opening) {
+  for (int attempt = 1;; ++attempt) {
+    Route route = outlet_route_;
+    if (routes_.get) {
+      OutletRoutes::Answer answer = co_await routes_.get();
+      if (route = std::move(answer.route); route.empty()) {
+        stream.reset("no route to the outlet: " + answer.failure, false);
+        co_return;
+      }
+      if (!stream.opening()) co_return;  // reset while the route was being found (e.g. shutting down)
+    }
+    opening.first_hop = route.front();
+    opening.lost.clear();
+    co_await stream.send_open(route);
+    if (opening.lost.empty()) {
+      opening.answered.expires_after(options_.open_timeout);
+      co_await opening.answered.async_wait(kUseTuple);
+    }
+    if (!stream.opening()) co_return;  // answered, refused or reset
+    if (!opening.lost.empty()) {
+      if (attempt < kOpenAttempts) {
+        spdlog::info("{}: its route closed before the outlet answered ({}); opening it again", stream.label(),
+                     opening.lost);
+        continue;
+      }
+      stream.reset("its route closed twice before the outlet answered: " + opening.lost, false);
       co_return;
     }
-    if (!stream->opening()) co_return;  // reset while the route was being found (e.g. shutting down)
-  }
-  co_await stream->send_open(route);
-  asio::steady_timer timer(co_await asio::this_coro::executor, options_.open_timeout);
-  co_await timer.async_wait(kUseTuple);
-  if (stream->opening()) {
     const std::string why = "no answer from the outlet within " + std::to_string(options_.open_timeout.count()) +
                             " ms (is the relay registered and its outlet online?)";
-    stream->reset(why, false);
+    stream.reset(why, false);
     if (routes_.failed) routes_.failed(why);
+    co_return;
   }
+}
+
+void PortalInlet::route_lost(const Address& first_hop, const std::string& why) {
+  for (auto& [stream, opening] : opening_) {
+    if (opening->first_hop == first_hop && opening->lost.empty()) {
+      opening->lost = why;
+      opening->answered.cancel();
+    }
+  }
+  streams_.reset_via(first_hop, "its end-to-end channel closed: " + why);
 }
 
 void PortalInlet::stop_accepting() {

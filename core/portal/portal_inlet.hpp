@@ -1,7 +1,9 @@
 #pragma once
 // PortalInlet: each accepted TCP connection becomes a PortalStream to the outlet at `outlet_route`
 // (typically [hub link, "forward_to_<name>", "outlet"]). A stream the outlet does not answer within
-// kOpenTimeout is closed with a log line; so is one the outlet refuses.
+// kOpenTimeout is closed with a log line; so is one the outlet refuses. When the route a stream was opened on
+// is lost before the outlet answered (route_lost: its end-to-end channel closed), the stream is opened again
+// on a new route, once; open streams on a lost route are reset.
 //
 // Thread safety: none; one io_context thread.
 
@@ -13,6 +15,7 @@
 #include <unordered_map>
 
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "portal/portal_stream.hpp"
 #include "portal/stream_set.hpp"
@@ -42,6 +45,10 @@ class PortalInlet {
   // From now on each stream asks `routes` for its route instead of using the fixed one.
   void set_routes(OutletRoutes routes) { routes_ = std::move(routes); }
 
+  // The route whose first hop is `first_hop` is gone: streams waiting for the outlet's answer on it try again
+  // on a new route, open ones are reset.
+  void route_lost(const Address& first_hop, const std::string& why);
+
   void stop_accepting();
   // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
   void reset_all(const std::string& reason, bool tell_peer = true) { streams_.reset_all(reason, tell_peer); }
@@ -49,7 +56,18 @@ class PortalInlet {
   std::uint64_t streams_started() const { return next_id_ - 1; }
 
  private:
+  static constexpr int kOpenAttempts = 2;
+
+  // A stream waiting for the outlet's Accept.
+  struct Opening {
+    explicit Opening(asio::any_io_executor executor) : answered(std::move(executor)) {}
+    asio::steady_timer answered;  // runs out the open timeout; cancelled early when the route is lost
+    Address first_hop;
+    std::string lost;  // why the route went away while waiting; empty while it stands
+  };
+
   asio::awaitable<void> open_stream(std::shared_ptr<PortalStream> stream);
+  asio::awaitable<void> open_until_answered(PortalStream& stream, Opening& opening);
 
   Router& router_;
   Route outlet_route_;
@@ -57,6 +75,7 @@ class PortalInlet {
   std::string outlet_name_;
   PortalOptions options_;
   StreamSet streams_;
+  std::unordered_map<const PortalStream*, Opening*> opening_;
   asio::ip::tcp::acceptor* acceptor_ = nullptr;
   std::uint64_t next_id_ = 1;
 };

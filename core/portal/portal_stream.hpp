@@ -53,6 +53,8 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   asio::any_io_executor executor() { return socket_.get_executor(); }
   const std::string& label() const { return label_; }
   bool opening() const { return state_ == State::opening; }
+  // Where this stream's messages go first (its peer route's first hop), once open; empty before.
+  const Route& peer_route() const { return peer_route_; }
   void on_closed(OnClosed callback) { on_closed_ = std::move(callback); }
 
   // Registers the worker. Inlet side: then sends Open along `outlet_route` and waits for Accept or Reset.

@@ -22,4 +22,11 @@ void StreamSet::reset_all(const std::string& reason, bool tell_peer) {
   for (auto& [address, stream] : streams) stream->reset(reason, tell_peer);
 }
 
+void StreamSet::reset_via(const Address& first_hop, const std::string& reason) {
+  auto streams = streams_;  // reset() erases from streams_
+  for (auto& [address, stream] : streams) {
+    if (!stream->peer_route().empty() && stream->peer_route().front() == first_hop) stream->reset(reason, false);
+  }
+}
+
 }  // namespace portico::portal

@@ -22,6 +22,9 @@ class StreamSet {
   void add(const std::shared_ptr<PortalStream>& stream);
   // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
   void reset_all(const std::string& reason, bool tell_peer);
+  // Resets the open streams whose messages go first to `first_hop` (a channel that closed): their peer is
+  // unreachable that way, so nobody is told.
+  void reset_via(const Address& first_hop, const std::string& reason);
   std::size_t size() const { return streams_.size(); }
 
  private:

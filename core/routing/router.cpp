@@ -57,6 +57,10 @@ asio::awaitable<std::error_code> Router::send(Message message) {
       ++dropped_;
       spdlog::warn("dropped message for unknown address {} (return route {})", next.to_string(),
                    to_string(message.return_route));
+      if (message.origin && dead_letters_) {
+        std::shared_ptr<Worker> dead_letters = dead_letters_;
+        co_await dead_letters->handle_message(std::move(message));
+      }
       co_return routing::Error::unknown_address;
     }
     std::shared_ptr<Worker> worker = it->second;  // stays alive while it handles the message

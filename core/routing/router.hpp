@@ -60,6 +60,10 @@ class Router {
   using Admission = std::function<std::string(const Message&)>;
   void set_admission(Admission admission) { admission_ = std::move(admission); }
 
+  // Where a message from outside for an unknown local address goes once its drop is logged and counted, so a
+  // protocol can answer it (the secure channel tells the peer of a channel this node no longer has).
+  void set_dead_letters(std::shared_ptr<Worker> worker) { dead_letters_ = std::move(worker); }
+
   std::uint64_t dropped() const { return dropped_; }
   std::uint64_t denied() const { return denied_; }
 
@@ -67,6 +71,7 @@ class Router {
   std::unordered_map<Address, std::shared_ptr<Worker>, AddressHash> workers_;
   std::unordered_map<std::uint8_t, Transport*> transports_;
   Admission admission_;
+  std::shared_ptr<Worker> dead_letters_;
   std::uint64_t dropped_ = 0;
   std::uint64_t denied_ = 0;
 };

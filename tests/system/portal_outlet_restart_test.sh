@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# An outlet that dies (kill -9: no goodbye to anyone) and comes back with the same identity: the inlet's
+# end-to-end channel now leads to nobody (its records go through the hub's channel to the old outlet, gone with
+# its link). The hub answers the first record on it with a refusal, so
+#  - a stream opened right after the restart is carried on a new channel (retried once, no open timeout), and
+#  - a stream that was open through the old outlet is closed at once with the reason, not after the 35 s
+#    dead-peer timeout.
+#   portal_outlet_restart_test.sh PORTICO
+. "$(dirname "$0")/portal_lib.sh"
+hp=$(free_port); tp=$(free_port); ip=$(free_port)
+start_server echo echo-server --port "$tp"
+start_hub hub "$hp"; hub=$last_pid
+start_outlet outlet "$hp" "$tp" restart; outlet=$last_pid
+start_inlet inlet "$hp" "$ip" restart; inlet=$last_pid
+
+# echo_once LABEL: one connection through the inlet, one echoed line, within 8 s (less than the 10 s open timeout).
+echo_once() {
+  python3 - "$ip" "$1" <<'PY' || fail "no echo through the inlet for '$1'"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=8)
+s.sendall(sys.argv[2].encode() + b"\n")
+got = b""
+while not got.endswith(b"\n"):
+    chunk = s.recv(100)
+    if not chunk:
+        sys.exit(f"closed after {got!r}")
+    got += chunk
+assert got == sys.argv[2].encode() + b"\n", got
+PY
+}
+echo_once before
+wait_for_log "$work/inlet.log" "end-to-end secure channel to relay \"restart\" .* established"
+
+# A stream held open across the restart: it prints when its connection ends.
+python3 - "$ip" >"$work/held.log" 2>&1 <<'PY' & held=$!; pids+=("$held")
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"held\n")
+assert s.recv(100) == b"held\n"
+print("held stream open", flush=True)
+s.settimeout(60)
+try:
+    while s.recv(100):
+        pass
+    how = "EOF"
+except OSError as e:
+    how = e.strerror or type(e).__name__
+print(f"held stream closed ({how}) at {time.time():.3f}", flush=True)
+PY
+wait_for_log "$work/held.log" "held stream open"
+
+kill -9 "$outlet"; wait "$outlet" 2>/dev/null || true; forget_pid "$outlet"
+mv "$work/outlet.log" "$work/outlet-first.log"
+start_outlet outlet "$hp" "$tp" restart; outlet=$last_pid
+restarted=$(now)
+
+start=$(now)
+echo_once after
+took=$(python3 -c "print(f'{$(now) - $start:.2f}')")
+grep -q "opening it again" "$work/inlet.log" || fail "the stream after the restart was not opened again on a new channel"
+grep -q "that channel .* is gone" "$work/hub.log" || fail "the hub did not answer the record for the old outlet's channel"
+echo "a stream right after the outlet restart: echoed in ${took} s on a new end-to-end channel"
+
+wait_for_log "$work/held.log" "held stream closed" 15
+closed_at=$(sed -n 's/.* at \([0-9.]*\)$/\1/p' "$work/held.log")
+after=$(python3 -c "print(f'{$closed_at - $restarted:.2f}')")
+grep -q "closed: its end-to-end channel closed: refused by the peer: no such channel any more" "$work/inlet.log" ||
+  fail "the inlet did not log why the held stream closed"
+echo "the stream held across the restart: closed ${after} s after the new outlet registered, reason logged"
+echo_once again
+
+stop_agent "$inlet" inlet
+stop_agent "$outlet" outlet
+stop_agent "$hub" hub
+echo "outlet restart test passed"
