@@ -52,7 +52,7 @@ asio::awaitable<void> PortalOutlet::connect_and_accept(Message open, std::uint32
   auto stream = std::make_shared<PortalStream>(std::move(*socket), router_, options_, label);
   streams_.add(stream);
   spdlog::debug("{} accepted", label);
-  co_await stream->accept(open.return_route, peer_window);
+  co_await stream->accept(open, peer_window);
 }
 
 

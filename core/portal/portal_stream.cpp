@@ -13,6 +13,12 @@
 namespace portico::portal {
 namespace {
 constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// The verified identity a message came through ("" when it came over a plain link or from this node).
+std::string sender_of(const Message& message) {
+  return message.origin && message.origin->kind == MessageOrigin::Kind::channel ? message.origin->peer : "";
+}
+std::string describe(const std::string& sender) { return sender.empty() ? "a plain link" : sender; }
 }  // namespace
 
 PortalStream::PortalStream(asio::ip::tcp::socket socket, Router& router, const PortalOptions& options,
@@ -37,14 +43,15 @@ asio::awaitable<void> PortalStream::send_open(Route outlet_route) {
   co_await router_.send(std::move(open));
 }
 
-asio::awaitable<void> PortalStream::accept(Route peer_route, std::uint32_t peer_window) {
-  start(std::move(peer_route), peer_window);
+asio::awaitable<void> PortalStream::accept(const Message& open, std::uint32_t peer_window) {
+  start(open, peer_window);
   co_await send_to_peer(encode(Accept{flow_.window()}));
 }
 
-void PortalStream::start(Route peer_route, std::uint32_t peer_window) {
+void PortalStream::start(const Message& from_peer, std::uint32_t peer_window) {
   state_ = State::open;
-  peer_route_ = std::move(peer_route);
+  peer_route_ = from_peer.return_route;
+  peer_ = sender_of(from_peer);
   flow_.set_initial_credit(peer_window);
   if (counters_) ++counters_->streams_opened;
   spdlog::debug("{} open, peer stream via {}", label_, to_string(peer_route_));
@@ -73,6 +80,11 @@ asio::awaitable<void> PortalStream::keepalive_loop() {
 
 asio::awaitable<void> PortalStream::handle_message(Message message) {
   if (state_ == State::closed) co_return;
+  if (state_ == State::open && sender_of(message) != peer_) {
+    spdlog::warn("{}: dropped a message from {} (the stream's peer is {})", label_, describe(sender_of(message)),
+                 describe(peer_));
+    co_return;
+  }
   liveness_.on_received(Liveness::Clock::now());
   const ByteView payload = message.payload;
   // Data, the common case, is queued as it arrived: no decode copy.
@@ -92,7 +104,7 @@ asio::awaitable<void> PortalStream::handle_message(Message message) {
     co_return;
   }
   if (auto* accepted = std::get_if<Accept>(&*decoded); accepted && state_ == State::opening) {
-    start(std::move(message.return_route), accepted->window);
+    start(message, accepted->window);
   } else if (auto* credit = std::get_if<Credit>(&*decoded); credit && state_ == State::open) {
     if (!flow_.on_credit(credit->bytes)) {
       reset("peer granted more credit than its window");

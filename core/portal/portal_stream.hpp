@@ -60,8 +60,8 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   // Registers the worker. Inlet side: then sends Open along `outlet_route` and waits for Accept or Reset.
   void register_worker();
   asio::awaitable<void> send_open(Route outlet_route);
-  // Outlet side: the target is connected; answers the Open with Accept and starts carrying data.
-  asio::awaitable<void> accept(Route peer_route, std::uint32_t peer_window);
+  // Outlet side: the target is connected; answers `open` with Accept and starts carrying data.
+  asio::awaitable<void> accept(const Message& open, std::uint32_t peer_window);
 
   asio::awaitable<void> handle_message(Message message) override;
 
@@ -71,7 +71,7 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
  private:
   enum class State { opening, open, closed };
 
-  void start(Route peer_route, std::uint32_t peer_window);
+  void start(const Message& from_peer, std::uint32_t peer_window);
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
   asio::awaitable<void> keepalive_loop();
@@ -87,6 +87,9 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   Liveness liveness_;
   State state_ = State::opening;
   Route peer_route_;
+  // Who the peer stream is: the verified identity of the channel its Open or Accept came through ("" over a
+  // plain link). Messages from anyone else are dropped: knowing a stream's address is not enough to feed it.
+  std::string peer_;
   std::deque<Bytes> to_write_;  // Data payloads (type byte first); bounded by the credit we granted
   Notify credit_arrived_;
   Notify data_arrived_;
