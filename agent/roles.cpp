@@ -311,8 +311,16 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
       outlet->reset_all("the secure channel to the hub went down", false);
       return;
     }
-    if (listener) listener->set_options(listener_options());
-    else listener = channel::SecureChannelListener::start(node.io.get_executor(), node.router, listener_options());
+    if (listener) {
+      listener->set_options(listener_options());
+      return;
+    }
+    listener = channel::SecureChannelListener::start(node.io.get_executor(), node.router, listener_options());
+    // An inlet's channel that closes (refused by the hub because the inlet went away, idle, ...) takes the
+    // streams through it along, closing their target connections now rather than at the dead-peer timeout.
+    listener->on_channel_closed([outlet](const Address& encryptor, const std::string& why) {
+      outlet->reset_via(encryptor, "its end-to-end channel closed: " + why);
+    });
   });
   // Inlets check the outlet's credential when they open a channel: present the newest one from each refresh on.
   hub.membership->on_credential([&] {

@@ -406,7 +406,18 @@ asio::awaitable<void> SecureChannelListener::handle_message(Message message) {
                  to_string(message.return_route));
     co_return;
   }
-  channels_.push_back(SecureChannel::respond(executor_, router_, std::move(message), options_));
+  ChannelOptions options = options_;
+  // The encryptor is known once the channel exists; it closes no sooner than its handshake coroutine runs.
+  auto encryptor = std::make_shared<Address>();
+  if (on_channel_closed_) {
+    options.on_closed = [encryptor, observer = on_channel_closed_, also = std::move(options.on_closed)](const std::string& why) {
+      if (also) also(why);
+      observer(*encryptor, why);
+    };
+  }
+  auto channel = SecureChannel::respond(executor_, router_, std::move(message), std::move(options));
+  *encryptor = channel->encryptor();
+  channels_.push_back(channel);
 }
 
 void SecureChannelListener::forget_closed() {

@@ -148,6 +148,10 @@ class SecureChannelListener final : public Worker {
   // went down), or all of them when `first_hop` is empty.
   void close_channels(const std::string& reason, const std::optional<Address>& first_hop = std::nullopt);
   std::size_t open_channels();
+  // Called when a channel this listener opened closes, with its encryptor (the first hop of every route through
+  // it) and the reason.
+  using OnChannelClosed = std::function<void(const Address& encryptor, const std::string& reason)>;
+  void on_channel_closed(OnChannelClosed observer) { on_channel_closed_ = std::move(observer); }
 
  private:
   void forget_closed();
@@ -156,6 +160,7 @@ class SecureChannelListener final : public Worker {
   Router& router_;
   ChannelOptions options_;
   std::vector<std::weak_ptr<SecureChannel>> channels_;
+  OnChannelClosed on_channel_closed_;
 };
 
 }  // namespace portico::channel

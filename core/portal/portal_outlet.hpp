@@ -31,6 +31,8 @@ class PortalOutlet final : public Worker, public std::enable_shared_from_this<Po
   void stop_accepting() { accepting_ = false; }
   // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
   void reset_all(const std::string& reason, bool tell_peer = true) { streams_.reset_all(reason, tell_peer); }
+  // Resets the streams whose peer is reached through `first_hop` (a channel that closed).
+  void reset_via(const Address& first_hop, const std::string& reason) { streams_.reset_via(first_hop, reason); }
   std::size_t open_streams() const { return streams_.size(); }
 
  private:

@@ -8,7 +8,7 @@ set(PORTICO_PORTAL_TESTS
   portal_concurrent 180
   portal_slow_reader 180
   portal_hub_restart 120
-  portal_outlet_restart 90
+  portal_peer_restart 90
   portal_half_close 120
   portal_config 180
 )

@@ -5,7 +5,9 @@
 #  - a stream opened right after the restart is carried on a new channel (retried once, no open timeout), and
 #  - a stream that was open through the old outlet is closed at once with the reason, not after the 35 s
 #    dead-peer timeout.
-#   portal_outlet_restart_test.sh PORTICO
+# And an inlet that dies with a stream open: the outlet closes that stream (and its target connection) on its
+# next keepalive.
+#   portal_peer_restart_test.sh PORTICO
 . "$(dirname "$0")/portal_lib.sh"
 hp=$(free_port); tp=$(free_port); ip=$(free_port)
 start_server echo echo-server --port "$tp"
@@ -69,7 +71,23 @@ grep -q "closed: its end-to-end channel closed: refused by the peer: no such cha
 echo "the stream held across the restart: closed ${after} s after the new outlet registered, reason logged"
 echo_once again
 
-stop_agent "$inlet" inlet
+# The other way round: an inlet that dies with a stream open. The outlet's next keepalive on that stream (sent
+# within 10 s) meets the hub's refusal, so the outlet closes the channel and the stream's target connection
+# then, instead of 35 s later.
+python3 - "$ip" >"$work/held2.log" 2>&1 <<'PY' & pids+=($!)
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"held\n")
+assert s.recv(100) == b"held\n"
+print("held stream open", flush=True)
+time.sleep(60)
+PY
+wait_for_log "$work/held2.log" "held stream open"
+kill -9 "$inlet"; wait "$inlet" 2>/dev/null || true; forget_pid "$inlet"
+died=$(now)
+wait_for_log "$work/outlet.log" "closed: its end-to-end channel closed: refused by the peer: no such channel any more" 15
+echo "a stream whose inlet died: the outlet closed it $(python3 -c "print(f'{$(now) - $died:.1f}')") s later (keepalive 10 s), reason logged"
+
 stop_agent "$outlet" outlet
 stop_agent "$hub" hub
-echo "outlet restart test passed"
+echo "peer restart test passed"
