@@ -35,8 +35,13 @@ portal::OutletRoutes OutletChannel::routes() {
         if (!self) co_return portal::OutletRoutes::Answer{{}, "the inlet is stopping"};
         co_return co_await self->route_to_outlet();
       },
-      .failed = [weak](const std::string& why) {
-        if (auto self = weak.lock()) self->discard(why);
+      .failed = [weak](const std::string& why, std::chrono::steady_clock::time_point sent_at) {
+        auto self = weak.lock();
+        if (!self || !self->channel_) return;
+        // A channel that carried anything since the Open is alive: only that stream was slow (a busy outlet or
+        // target). Closing it would take every other stream along.
+        if (self->channel_->last_received() > sent_at) return;
+        self->discard(why);
       },
   };
 }

@@ -70,6 +70,8 @@ class SecureChannel final : public Worker, public std::enable_shared_from_this<S
   const Route& peer_route() const { return peer_route_; }
   const std::optional<VerifiedPeer>& peer() const { return peer_; }
   // The AEAD the records use (once keys are split): AES-256-GCM only when both ends have AES hardware.
+  // When the peer's last message arrived (established channels).
+  std::chrono::steady_clock::time_point last_received() const { return last_received_; }
   std::optional<CipherKind> cipher() const {
     return cipher_ ? std::optional<CipherKind>(cipher_->cipher()) : std::nullopt;
   }

@@ -65,6 +65,7 @@ asio::awaitable<void> PortalInlet::open_until_answered(PortalStream& stream, Ope
     }
     opening.first_hop = route.front();
     opening.lost.clear();
+    const auto sent_at = std::chrono::steady_clock::now();
     co_await stream.send_open(route);
     if (opening.lost.empty()) {
       opening.answered.expires_after(options_.open_timeout);
@@ -83,7 +84,7 @@ asio::awaitable<void> PortalInlet::open_until_answered(PortalStream& stream, Ope
     const std::string why = "no answer from the outlet within " + std::to_string(options_.open_timeout.count()) +
                             " ms (is the relay registered and its outlet online?)";
     stream.reset(why, false);
-    if (routes_.failed) routes_.failed(why);
+    if (routes_.failed) routes_.failed(why, sent_at);
     co_return;
   }
 }

@@ -30,8 +30,9 @@ struct OutletRoutes {
     std::string failure;
   };
   std::function<asio::awaitable<Answer>()> get;
-  // A stream got no answer along a route `get` gave: the next stream should not trust that route.
-  std::function<void(const std::string& why)> failed;
+  // A stream got no answer along a route `get` gave to an Open sent at `sent_at`: unless the route has carried
+  // anything since, the next stream should not trust it.
+  std::function<void(const std::string& why, std::chrono::steady_clock::time_point sent_at)> failed;
 };
 
 class PortalInlet {

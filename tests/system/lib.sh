@@ -13,7 +13,14 @@ trap cleanup EXIT
 
 fail() {
   echo "FAIL: $*" >&2
-  for log in "$work"/*.log; do [ -f "$log" ] && { echo "--- $log" >&2; tail -n 30 "$log" >&2; }; done
+  # The first warnings name the cause; the last lines show where things ended (a flood can hide the former).
+  for log in "$work"/*.log; do
+    [ -f "$log" ] || continue
+    echo "--- $log: first warnings and errors" >&2
+    grep -m 12 -E '^[0-9T:.-]+ (warning|error) ' "$log" >&2 || true
+    echo "--- $log: last lines" >&2
+    tail -n 30 "$log" >&2
+  done
   exit 1
 }
 
