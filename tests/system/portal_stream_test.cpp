@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "portal/portal_messages.hpp"
+#include "support/recorder.hpp"
 #include "support/loopback_node.hpp"
 
 namespace portico {
@@ -17,14 +18,7 @@ using namespace std::chrono_literals;
 using test::run_scenario;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
-class Recorder final : public Worker {
- public:
-  asio::awaitable<void> handle_message(Message message) override {
-    seen.push_back(std::move(message));
-    co_return;
-  }
-  std::vector<Message> seen;
-};
+using test::Recorder;
 
 // A message for the stream at `to`, as if it came through a secure channel with `peer`.
 Message from(const std::string& peer, const Address& to, Bytes payload) {

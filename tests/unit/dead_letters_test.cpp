@@ -6,18 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "channel/channel_messages.hpp"
+#include "support/recorder.hpp"
 
 namespace portico::channel {
 namespace {
 
-class Recorder final : public Worker {
- public:
-  asio::awaitable<void> handle_message(Message message) override {
-    seen.push_back(std::move(message));
-    co_return;
-  }
-  std::vector<Message> seen;
-};
+using test::Recorder;
 
 // A node whose router hands dead letters to ChannelDeadLetters; "peer-link" records what goes back out.
 struct Node {

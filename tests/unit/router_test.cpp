@@ -6,20 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "routing/workers.hpp"
+#include "support/recorder.hpp"
 
 namespace portico {
 namespace {
 
 using namespace std::chrono_literals;
 
-class Recorder final : public Worker {
- public:
-  asio::awaitable<void> handle_message(Message message) override {
-    seen.push_back(std::move(message));
-    co_return;
-  }
-  std::vector<Message> seen;
-};
+using test::Recorder;
 
 class RecordingTransport final : public Transport {
  public:
