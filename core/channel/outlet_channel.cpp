@@ -58,13 +58,17 @@ asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::route_to_outlet() {
     co_await opened_.async_wait(kUseTuple);
   }
   if (channel_ && channel_->state() == SecureChannel::State::established) {
-    co_return portal::OutletRoutes::Answer{Route{channel_->encryptor(), Address::local(std::string(portal::kOutletAddress))}, {}};
+    co_return outlet_answer();
   }
   opening_ = true;
   auto answer = co_await open();
   opening_ = false;
   opened_.cancel();
   co_return answer;
+}
+
+portal::OutletRoutes::Answer OutletChannel::outlet_answer() const {
+  return {Route{channel_->encryptor(), Address::local(std::string(portal::kOutletAddress))}, {}, owner_};
 }
 
 asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::open() {
@@ -76,7 +80,8 @@ asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::open() {
   ChannelOptions options = options_.channel;
   // Only the identity that owns the relay, and only while the hub vouches for it.
   options.policy = TrustPolicy{.authority = hub_->hub()->identity_key, .expected_identifier = *owner};
-  // The encryptor is known once the channel exists; the callback only runs after that.
+  // The encryptor is known once the channel exists; a channel that closes before (inside initiate) reports an
+  // empty address, which no stream uses.
   auto first_hop = std::make_shared<Address>();
   options.on_closed = [weak = weak_from_this(), first_hop, also = std::move(options.on_closed)](const std::string& why) {
     if (also) also(why);
@@ -92,7 +97,8 @@ asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::open() {
   }
   spdlog::info("end-to-end secure channel to {} (outlet {}) established", relay, *owner);
   channel_ = std::move(channel);
-  co_return portal::OutletRoutes::Answer{Route{channel_->encryptor(), Address::local(std::string(portal::kOutletAddress))}, {}};
+  owner_ = *owner;
+  co_return outlet_answer();
 }
 
 asio::awaitable<std::optional<std::string>> OutletChannel::lookup_owner(std::string& failure) {

@@ -54,12 +54,14 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
 
  private:
   asio::awaitable<portal::OutletRoutes::Answer> open();
+  portal::OutletRoutes::Answer outlet_answer() const;
   asio::awaitable<std::optional<std::string>> lookup_owner(std::string& failure);
 
   Router& router_;
   std::shared_ptr<HubSession> hub_;
   Options options_;
   std::shared_ptr<SecureChannel> channel_;
+  std::string owner_;  // the outlet's identifier, which channel_ is pinned to
   bool opening_ = false;
   asio::steady_timer opened_;   // cancelled when an opening ends, waking streams that wait for it
   asio::steady_timer answered_; // cancelled when the hub answers a lookup

@@ -407,7 +407,8 @@ asio::awaitable<void> SecureChannelListener::handle_message(Message message) {
     co_return;
   }
   ChannelOptions options = options_;
-  // The encryptor is known once the channel exists; it closes no sooner than its handshake coroutine runs.
+  // The encryptor is known once the channel exists. A first message so bad that the channel closes inside
+  // respond() reports an empty address, which no stream uses.
   auto encryptor = std::make_shared<Address>();
   if (on_channel_closed_) {
     options.on_closed = [encryptor, observer = on_channel_closed_, also = std::move(options.on_closed)](const std::string& why) {

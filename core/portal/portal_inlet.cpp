@@ -48,15 +48,22 @@ void PortalInlet::adopt(asio::ip::tcp::socket socket) {
 asio::awaitable<void> PortalInlet::open_stream(std::shared_ptr<PortalStream> stream) {
   Opening opening(co_await asio::this_coro::executor);
   opening_.emplace(stream.get(), &opening);
+  // Erased however this frame ends (an exception included), so route_lost never meets a dead Opening.
+  struct Forget {
+    std::unordered_map<const PortalStream*, Opening*>& map;
+    const PortalStream* key;
+    ~Forget() { map.erase(key); }
+  } forget{opening_, stream.get()};
   co_await open_until_answered(*stream, opening);
-  opening_.erase(stream.get());
 }
 
 asio::awaitable<void> PortalInlet::open_until_answered(PortalStream& stream, Opening& opening) {
   for (int attempt = 1;; ++attempt) {
     Route route = outlet_route_;
+    std::string peer;
     if (routes_.get) {
       OutletRoutes::Answer answer = co_await routes_.get();
+      peer = std::move(answer.peer);
       if (route = std::move(answer.route); route.empty()) {
         stream.reset("no route to the outlet: " + answer.failure, false);
         co_return;
@@ -66,7 +73,7 @@ asio::awaitable<void> PortalInlet::open_until_answered(PortalStream& stream, Ope
     opening.first_hop = route.front();
     opening.lost.clear();
     const auto sent_at = std::chrono::steady_clock::now();
-    co_await stream.send_open(route);
+    co_await stream.send_open(route, std::move(peer));
     if (opening.lost.empty()) {
       opening.answered.expires_after(options_.open_timeout);
       co_await opening.answered.async_wait(kUseTuple);

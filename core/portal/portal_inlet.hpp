@@ -28,6 +28,7 @@ struct OutletRoutes {
   struct Answer {
     Route route;          // to the outlet worker; empty when `failure` says why there is none
     std::string failure;
+    std::string peer;     // the verified identity the outlet answers through ("" over plain links)
   };
   std::function<asio::awaitable<Answer>()> get;
   // A stream got no answer along a route `get` gave to an Open sent at `sent_at`: unless the route has carried

@@ -38,7 +38,8 @@ PortalStream::PortalStream(asio::ip::tcp::socket socket, Router& router, const P
 
 void PortalStream::register_worker() { router_.register_worker(address_, shared_from_this()); }
 
-asio::awaitable<void> PortalStream::send_open(Route outlet_route) {
+asio::awaitable<void> PortalStream::send_open(Route outlet_route, std::string peer) {
+  peer_ = std::move(peer);
   Message open{std::move(outlet_route), Route(1, address_), encode(Open{flow_.window()})};
   co_await router_.send(std::move(open));
 }
@@ -51,7 +52,7 @@ asio::awaitable<void> PortalStream::accept(const Message& open, std::uint32_t pe
 void PortalStream::start(const Message& from_peer, std::uint32_t peer_window) {
   state_ = State::open;
   peer_route_ = from_peer.return_route;
-  peer_ = sender_of(from_peer);
+  if (!peer_) peer_ = sender_of(from_peer);  // the outlet side learns it from the Open
   flow_.set_initial_credit(peer_window);
   if (counters_) ++counters_->streams_opened;
   spdlog::debug("{} open, peer stream via {}", label_, to_string(peer_route_));
@@ -80,9 +81,9 @@ asio::awaitable<void> PortalStream::keepalive_loop() {
 
 asio::awaitable<void> PortalStream::handle_message(Message message) {
   if (state_ == State::closed) co_return;
-  if (state_ == State::open && sender_of(message) != peer_) {
+  if (peer_ && sender_of(message) != *peer_) {
     spdlog::warn("{}: dropped a message from {} (the stream's peer is {})", label_, describe(sender_of(message)),
-                 describe(peer_));
+                 describe(*peer_));
     co_return;
   }
   liveness_.on_received(Liveness::Clock::now());

@@ -18,6 +18,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <asio/ip/tcp.hpp>
@@ -57,9 +58,10 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   const Route& peer_route() const { return peer_route_; }
   void on_closed(OnClosed callback) { on_closed_ = std::move(callback); }
 
-  // Registers the worker. Inlet side: then sends Open along `outlet_route` and waits for Accept or Reset.
+  // Registers the worker. Inlet side: then sends Open along `outlet_route` and waits for Accept or Reset, which
+  // must come from `peer` (the identity of the channel the route goes through; "" over plain links).
   void register_worker();
-  asio::awaitable<void> send_open(Route outlet_route);
+  asio::awaitable<void> send_open(Route outlet_route, std::string peer = {});
   // Outlet side: the target is connected; answers `open` with Accept and starts carrying data.
   asio::awaitable<void> accept(const Message& open, std::uint32_t peer_window);
 
@@ -87,9 +89,10 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   Liveness liveness_;
   State state_ = State::opening;
   Route peer_route_;
-  // Who the peer stream is: the verified identity of the channel its Open or Accept came through ("" over a
-  // plain link). Messages from anyone else are dropped: knowing a stream's address is not enough to feed it.
-  std::string peer_;
+  // Who the peer stream is: the verified identity of the channel its Open came through (outlet side), or the
+  // one the inlet sent its Open to ("" over a plain link). Messages from anyone else are dropped: knowing a
+  // stream's address is not enough to feed, accept or reset it.
+  std::optional<std::string> peer_;
   std::deque<Bytes> to_write_;  // Data payloads (type byte first); bounded by the credit we granted
   Notify credit_arrived_;
   Notify data_arrived_;

@@ -86,14 +86,35 @@ start_server() {
 
 # stop_agent PID NAME [SIGNAL]: SIGTERM (or SIGNAL); the agent must exit 0 within 5 s.
 stop_agent() {
-  local pid=$1 name=$2 signal=${3:-TERM} i rc
+  local pid=$1 name=$2 signal=${3:-TERM} i rc threads=""
   alive "$pid" || fail "$name (pid $pid) died before the end of the test"
   kill -"$signal" "$pid"
-  for ((i = 0; i < 100; i++)); do alive "$pid" || break; sleep 0.05; done
-  alive "$pid" && fail "$name did not exit within 5s of SIG$signal"
+  for ((i = 0; i < 100; i++)); do
+    alive "$pid" || break
+    # Still here after 3.5 s: note where each of its threads waits (the kernel's view; under qemu-user, the
+    # emulator's threads), in case it misses the deadline.
+    [ "$i" -eq 70 ] && threads=$(thread_states "$pid")
+    sleep 0.05
+  done
+  if alive "$pid"; then
+    echo "$name's threads 3.5 s after SIG$signal:" >&2
+    echo "$threads" >&2
+    fail "$name did not exit within 5s of SIG$signal"
+  fi
   set +e; wait "$pid"; rc=$?; set -e
   forget_pid "$pid"
   [ "$rc" -eq 0 ] || fail "$name exited $rc after SIG$signal"
+}
+
+# thread_states PID: one line per thread: name, state, what it waits in, its system call and kernel stack top.
+thread_states() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    [ -d "$task" ] || continue
+    echo "  thread $(basename "$task") $(cat "$task/comm" 2>/dev/null): state $(awk '{print $3}' "$task/stat" 2>/dev/null)," \
+      "wchan $(cat "$task/wchan" 2>/dev/null), syscall $(cut -d' ' -f1 "$task/syscall" 2>/dev/null)," \
+      "stack $(head -n 3 "$task/stack" 2>/dev/null | awk '{print $2}' | paste -sd' ')"
+  done
 }
 
 # start_rss OUT NAME=PID...: samples VmRSS every 0.5 s into $work/OUT until stop_rss. Sets rss_pid.

@@ -68,5 +68,33 @@ TEST(PortalStream, OnlyItsPeerCanFeedIt) {
   }());
 }
 
+TEST(PortalStream, AnInletStreamTakesItsAcceptOnlyFromTheOutletItOpenedTo) {
+  asio::io_context io;
+  Router router;
+  auto outlet = std::make_shared<Recorder>();
+  router.register_worker(Address::local("outlet"), outlet);
+  router.register_worker(Address::local("peer-stream"), std::make_shared<Recorder>());
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  asio::ip::tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  auto stream = std::make_shared<portal::PortalStream>(acceptor.accept(), router, portal::PortalOptions{}, "stream test");
+  stream->register_worker();
+  Message mallory_accept = from("Imallory", stream->address(), portal::encode(portal::Accept{64 * 1024}));
+  Message mallory_reset = from("Imallory", stream->address(), portal::encode(portal::Reset{"bye"}));
+  Message bob_accept = from("Ibob", stream->address(), portal::encode(portal::Accept{64 * 1024}));
+  Route to_outlet{Address::local("outlet")};
+  std::string bob = "Ibob";
+  run_scenario(io, [&]() -> asio::awaitable<void> {
+    co_await stream->send_open(std::move(to_outlet), std::move(bob));
+    CO_ASSERT_EQ(outlet->seen.size(), 1u);
+    co_await stream->handle_message(std::move(mallory_accept));
+    co_await stream->handle_message(std::move(mallory_reset));
+    CO_ASSERT_TRUE(stream->opening());  // neither taken
+    co_await stream->handle_message(std::move(bob_accept));
+    CO_ASSERT_TRUE(!stream->opening());
+    stream->reset("test over");
+  }());
+}
+
 }  // namespace
 }  // namespace portico

@@ -5,15 +5,16 @@
 #   static_resolve_test.sh STATIC_PORTICO
 # Runs the outlet chrooted in a tree holding only the binary and those two files, inside a private network
 # namespace with a DNS responder on 127.0.0.1:53 (tests/system/dns_responder.py). Needs root (skips otherwise).
-. "$(dirname "$0")/lib.sh"
-if [ "$(id -u)" -ne 0 ]; then
-  [ "${CI:-}" = true ] && fail "needs root (chroot, network namespace)"
-  echo "SKIPPED: static resolver test needs root (chroot, network namespace)"
-  exit 0
-fi
+set -euo pipefail
 if [ -z "${PORTICO_IN_NETNS:-}" ]; then
+  if [ "$(id -u)" -ne 0 ] || ! unshare --net true 2>/dev/null; then
+    [ "${CI:-}" = true ] && { echo "FAIL: static resolver test needs root and network namespaces" >&2; exit 1; }
+    echo "SKIPPED: static resolver test needs root and network namespaces (chroot, unshare --net)"
+    exit 0
+  fi
   exec unshare --net env PORTICO_IN_NETNS=1 "$0" "$@"
 fi
+. "$(dirname "$0")/lib.sh"
 ip link set lo up
 portico=$(realpath "$1")
 [[ $(file -b "$portico") == *"statically linked"* ]] || fail "$portico is not statically linked"
