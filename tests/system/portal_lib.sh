@@ -17,8 +17,13 @@ now() { date +%s.%N; }
 # True when the binary was built with AddressSanitizer (the asan preset): memory figures are then not comparable.
 sanitized() { grep -qa __asan_init "$portico"; }
 
-# alive PID: the process exists and is not a zombie.
-alive() { [ -e "/proc/$1" ] && ! grep -qE '^[0-9]+ \(.*\) Z' "/proc/$1/stat" 2>/dev/null; }
+# alive PID: the process exists, is not a zombie, and has threads left. (An exited process whose memory the
+# kernel is still tearing down has none: under qemu-user on a loaded machine that took seconds, after every
+# thread of the agent had finished.)
+alive() {
+  [ -e "/proc/$1" ] && ! grep -qE '^[0-9]+ \(.*\) Z' "/proc/$1/stat" 2>/dev/null &&
+    [ -n "$(ls "/proc/$1/task" 2>/dev/null)" ]
+}
 
 forget_pid() {
   local keep=() p
@@ -86,18 +91,20 @@ start_server() {
 
 # stop_agent PID NAME [SIGNAL]: SIGTERM (or SIGNAL); the agent must exit 0 within 5 s.
 stop_agent() {
-  local pid=$1 name=$2 signal=${3:-TERM} i rc threads=""
+  local pid=$1 name=$2 signal=${3:-TERM} rc threads=""
   alive "$pid" || fail "$name (pid $pid) died before the end of the test"
   kill -"$signal" "$pid"
-  for ((i = 0; i < 100; i++)); do
-    alive "$pid" || break
-    # Still here after 3.5 s: note where each of its threads waits (the kernel's view; under qemu-user, the
+  # 5 s by the clock (microseconds), not by a count of polls, which slow down on a loaded machine.
+  local start=${EPOCHREALTIME/./} noted=0 elapsed=0
+  while alive "$pid" && ((elapsed <= 5000000)); do
+    # Still here after 3 s: note where each of its threads waits (the kernel's view; under qemu-user, the
     # emulator's threads), in case it misses the deadline.
-    [ "$i" -eq 70 ] && threads=$(thread_states "$pid")
+    if ((elapsed >= 3000000 && !noted)); then threads=$(thread_states "$pid"); noted=1; fi
     sleep 0.05
+    elapsed=$((${EPOCHREALTIME/./} - start))
   done
   if alive "$pid"; then
-    echo "$name's threads 3.5 s after SIG$signal:" >&2
+    echo "$name's threads 3 s after SIG$signal:" >&2
     echo "$threads" >&2
     fail "$name did not exit within 5s of SIG$signal"
   fi
