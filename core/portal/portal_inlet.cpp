@@ -46,15 +46,13 @@ void PortalInlet::adopt(asio::ip::tcp::socket socket) {
 }
 
 asio::awaitable<void> PortalInlet::open_stream(std::shared_ptr<PortalStream> stream) {
-  Opening opening(co_await asio::this_coro::executor);
-  opening_.emplace(stream.get(), &opening);
-  // Erased however this frame ends (an exception included), so route_lost never meets a dead Opening.
-  struct Forget {
-    std::unordered_map<const PortalStream*, Opening*>& map;
-    const PortalStream* key;
-    ~Forget() { map.erase(key); }
-  } forget{opening_, stream.get()};
-  co_await open_until_answered(*stream, opening);
+  // Shared with opening_, so route_lost never meets a dead Opening, whichever way this frame ends (an exception
+  // leaves the entry behind until a stream at the same address replaces it; a frame destroyed with the
+  // io_context, after this inlet, touches nothing of it).
+  auto opening = std::make_shared<Opening>(co_await asio::this_coro::executor);
+  opening_.insert_or_assign(stream.get(), opening);
+  co_await open_until_answered(*stream, *opening);
+  opening_.erase(stream.get());
 }
 
 asio::awaitable<void> PortalInlet::open_until_answered(PortalStream& stream, Opening& opening) {

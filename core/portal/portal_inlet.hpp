@@ -77,7 +77,7 @@ class PortalInlet {
   std::string outlet_name_;
   PortalOptions options_;
   StreamSet streams_;
-  std::unordered_map<const PortalStream*, Opening*> opening_;
+  std::unordered_map<const PortalStream*, std::shared_ptr<Opening>> opening_;
   asio::ip::tcp::acceptor* acceptor_ = nullptr;
   std::uint64_t next_id_ = 1;
 };
