@@ -66,7 +66,7 @@ asio::awaitable<void> HubSession::run() {
       continue;
     }
     ChannelOptions options = options_.channel;
-    options.on_closed = [weak = weak_from_this()](const std::string&) {
+    options.on_closed = [weak = weak_from_this()](const Address&, const std::string&) {
       if (auto session = weak.lock()) session->changed_.notify();
     };
     channel_ = SecureChannel::initiate(executor(), router_, link_->route_to(kListenerAddress), std::move(options));

@@ -80,17 +80,14 @@ asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::open() {
   ChannelOptions options = options_.channel;
   // Only the identity that owns the relay, and only while the hub vouches for it.
   options.policy = TrustPolicy{.authority = hub_->hub()->identity_key, .expected_identifier = *owner};
-  // The encryptor is known once the channel exists; a channel that closes before (inside initiate) reports an
-  // empty address, which no stream uses.
-  auto first_hop = std::make_shared<Address>();
-  options.on_closed = [weak = weak_from_this(), first_hop, also = std::move(options.on_closed)](const std::string& why) {
-    if (also) also(why);
-    if (auto self = weak.lock(); self && self->on_lost_) self->on_lost_(*first_hop, why);
+  options.on_closed = [weak = weak_from_this(), also = std::move(options.on_closed)](const Address& encryptor,
+                                                                                    const std::string& why) {
+    if (also) also(encryptor, why);
+    if (auto self = weak.lock(); self && self->on_lost_) self->on_lost_(encryptor, why);
   };
   Route to_listener = hub_->route_to(std::string(relay::kRelayAddressPrefix) + options_.relay_name);
   to_listener.push_back(Address::local(std::string(kListenerAddress)));
   auto channel = SecureChannel::initiate(hub_->executor(), router_, std::move(to_listener), std::move(options));
-  *first_hop = channel->encryptor();
   if (!co_await channel->established()) {
     spdlog::warn("end-to-end channel to {} failed: {}", relay, channel->failure());
     co_return portal::OutletRoutes::Answer{{}, "end-to-end secure channel to " + relay + " failed: " + channel->failure()};

@@ -380,7 +380,7 @@ void SecureChannel::close(const std::string& reason) {
   router_.unregister_worker(decryptor_);
   router_.unregister_worker(encryptor_);
   if (during_handshake && options_.on_handshake_failure) options_.on_handshake_failure(reason);
-  if (auto on_closed = std::move(options_.on_closed)) on_closed(reason);
+  if (auto on_closed = std::move(options_.on_closed)) on_closed(encryptor_, reason);
 }
 
 std::shared_ptr<SecureChannelListener> SecureChannelListener::start(asio::any_io_executor executor, Router& router,
@@ -407,18 +407,14 @@ asio::awaitable<void> SecureChannelListener::handle_message(Message message) {
     co_return;
   }
   ChannelOptions options = options_;
-  // The encryptor is known once the channel exists. A first message so bad that the channel closes inside
-  // respond() reports an empty address, which no stream uses.
-  auto encryptor = std::make_shared<Address>();
   if (on_channel_closed_) {
-    options.on_closed = [encryptor, observer = on_channel_closed_, also = std::move(options.on_closed)](const std::string& why) {
-      if (also) also(why);
-      observer(*encryptor, why);
+    options.on_closed = [observer = on_channel_closed_, also = std::move(options.on_closed)](const Address& encryptor,
+                                                                                           const std::string& why) {
+      if (also) also(encryptor, why);
+      observer(encryptor, why);
     };
   }
-  auto channel = SecureChannel::respond(executor_, router_, std::move(message), std::move(options));
-  *encryptor = channel->encryptor();
-  channels_.push_back(channel);
+  channels_.push_back(SecureChannel::respond(executor_, router_, std::move(message), std::move(options)));
 }
 
 void SecureChannelListener::forget_closed() {

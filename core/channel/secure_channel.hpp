@@ -47,8 +47,9 @@ struct ChannelOptions {
   // a fresh channel for its next stream.
   std::chrono::milliseconds idle_timeout{0};
   std::function<std::uint64_t()> clock{};  // seconds since the epoch, for credential expiry; defaults to the system clock
-  // Called once when the channel closes or its handshake fails, with the reason.
-  std::function<void(const std::string& reason)> on_closed = nullptr;
+  // Called once when the channel closes or its handshake fails, with the channel's encryptor (the first hop of
+  // every route through it) and the reason.
+  std::function<void(const Address& encryptor, const std::string& reason)> on_closed = nullptr;
   // Called when the handshake fails (timeout, refusal, bad message, policy), for counting.
   std::function<void(const std::string& reason)> on_handshake_failure = nullptr;
 };
