@@ -15,10 +15,12 @@ namespace {
 constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 // The verified identity a message came through ("" when it came over a plain link or from this node).
-std::string sender_of(const Message& message) {
-  return message.origin && message.origin->kind == MessageOrigin::Kind::channel ? message.origin->peer : "";
+// A view into the message's origin, so the check on every Data message copies nothing.
+std::string_view sender_of(const Message& message) {
+  if (!message.origin || message.origin->kind != MessageOrigin::Kind::channel) return {};
+  return message.origin->peer;
 }
-std::string describe(const std::string& sender) { return sender.empty() ? "a plain link" : sender; }
+std::string_view describe(std::string_view sender) { return sender.empty() ? "a plain link" : sender; }
 }  // namespace
 
 PortalStream::PortalStream(asio::ip::tcp::socket socket, Router& router, const PortalOptions& options,
@@ -52,7 +54,7 @@ asio::awaitable<void> PortalStream::accept(const Message& open, std::uint32_t pe
 void PortalStream::start(const Message& from_peer, std::uint32_t peer_window) {
   state_ = State::open;
   peer_route_ = from_peer.return_route;
-  if (!peer_) peer_ = sender_of(from_peer);  // the outlet side learns it from the Open
+  if (!peer_) peer_ = std::string(sender_of(from_peer));  // the outlet side learns it from the Open
   flow_.set_initial_credit(peer_window);
   if (counters_) ++counters_->streams_opened;
   spdlog::debug("{} open, peer stream via {}", label_, to_string(peer_route_));
