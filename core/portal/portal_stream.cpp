@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "portal/portal_messages.hpp"
+#include "wire/buffer_pool.hpp"
 
 namespace portico::portal {
 namespace {
@@ -25,18 +26,19 @@ std::string_view describe(std::string_view sender) { return sender.empty() ? "a 
 
 PortalStream::PortalStream(asio::ip::tcp::socket socket, Router& router, const PortalOptions& options,
                            std::string label)
-    : socket_(std::move(socket)),
+    : PortalStream(std::make_unique<TcpByteStream>(std::move(socket)), router, options, std::move(label)) {}
+
+PortalStream::PortalStream(std::unique_ptr<ByteStream> stream, Router& router, const PortalOptions& options,
+                           std::string label)
+    : stream_(std::move(stream)),
       router_(router),
       address_(random_local_address(kStreamAddressPrefix)),
       label_(std::move(label)),
       flow_(options.window),
       liveness_(options.keepalive_interval, options.peer_dead_after, Liveness::Clock::now()),
-      credit_arrived_(socket_.get_executor()),
-      data_arrived_(socket_.get_executor()),
-      counters_(options.counters) {
-  asio::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-}
+      credit_arrived_(stream_->executor()),
+      data_arrived_(stream_->executor()),
+      counters_(options.counters) {}
 
 void PortalStream::register_worker() { router_.register_worker(address_, shared_from_this()); }
 
@@ -55,18 +57,20 @@ void PortalStream::start(const Message& from_peer, std::uint32_t peer_window) {
   state_ = State::open;
   peer_route_ = from_peer.return_route;
   if (!peer_) peer_ = std::string(sender_of(from_peer));  // the outlet side learns it from the Open
-  flow_.set_initial_credit(peer_window);
+  // Never more in flight to the peer than our own window, whatever it announced: a peer that grants a huge
+  // window and stops reading must not make the path to it hold more than one window of this stream.
+  flow_.set_initial_credit(std::min(peer_window, flow_.window()));
   if (counters_) ++counters_->streams_opened;
   spdlog::debug("{} open, peer stream via {}", label_, to_string(peer_route_));
   auto self = shared_from_this();
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->keepalive_loop(); }, asio::detached);
+  asio::co_spawn(stream_->executor(), [self]() { return self->read_loop(); }, asio::detached);
+  asio::co_spawn(stream_->executor(), [self]() { return self->write_loop(); }, asio::detached);
+  asio::co_spawn(stream_->executor(), [self]() { return self->keepalive_loop(); }, asio::detached);
 }
 
 asio::awaitable<void> PortalStream::keepalive_loop() {
   auto self = shared_from_this();
-  asio::steady_timer timer(socket_.get_executor());
+  asio::steady_timer timer(stream_->executor());
   liveness_.on_received(Liveness::Clock::now());
   while (state_ == State::open) {
     timer.expires_at(liveness_.next_deadline());
@@ -131,18 +135,29 @@ asio::awaitable<void> PortalStream::read_loop() {
   for (;;) {
     while (flow_.send_credit() == 0 && state_ == State::open) co_await credit_arrived_.wait();
     if (state_ != State::open) co_return;
-    const std::size_t room = std::min(flow_.send_credit(), kMaxDataBytes);
-    Bytes payload(1 + room);
-    payload[0] = kDataType;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(payload.data() + 1, room), kUseTuple);
+    // An idle connection holds no buffer: wait until there is something to read, then take one from the pool.
+    const std::error_code wait_ec = co_await stream_->wait_readable();
     if (state_ != State::open) co_return;
+    const std::size_t room = std::min(flow_.send_credit(), kMaxDataBytes);
+    Bytes payload = wire::take_buffer(1 + room);
+    payload.resize(1 + room);
+    payload[0] = kDataType;
+    std::error_code ec = wait_ec;
+    std::size_t n = 0;
+    if (!ec) n = stream_->read_available({payload.data() + 1, room}, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      wire::give_buffer(std::move(payload));
+      continue;
+    }
     if (ec == asio::error::eof) {
+      wire::give_buffer(std::move(payload));
       flow_.on_local_eof();
       co_await send_to_peer(encode(Shutdown{}));
       maybe_finish();
       co_return;
     }
     if (ec) {
+      wire::give_buffer(std::move(payload));
       reset("read failed: " + ec.message());
       co_return;
     }
@@ -159,14 +174,16 @@ asio::awaitable<void> PortalStream::write_loop() {
     while (to_write_.empty() && !flow_.peer_eof() && state_ == State::open) co_await data_arrived_.wait();
     if (state_ != State::open) co_return;
     if (to_write_.empty()) {  // the peer shut down and everything it sent is written
-      asio::error_code ignored;
-      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      stream_->shutdown_send();
       maybe_finish();
       co_return;
     }
     Bytes chunk = std::move(to_write_.front());
     to_write_.pop_front();
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(chunk.data() + 1, chunk.size() - 1), kUseTuple);
+    const asio::const_buffer bytes(chunk.data() + 1, chunk.size() - 1);
+    const std::size_t n = bytes.size();
+    const std::error_code ec = co_await stream_->write_all({&bytes, 1});
+    wire::give_buffer(std::move(chunk));
     if (state_ != State::open) co_return;
     if (ec) {
       reset("write failed: " + ec.message());
@@ -194,7 +211,7 @@ void PortalStream::reset(const std::string& reason, bool tell_peer) {
   if (tell_peer && !peer_route_.empty()) {
     auto self = shared_from_this();
     Message message{peer_route_, Route(1, address_), encode(Reset{reason})};
-    asio::co_spawn(socket_.get_executor(), router_.send(std::move(message)), asio::detached);
+    asio::co_spawn(stream_->executor(), router_.send(std::move(message)), asio::detached);
   }
   close(reason);
 }
@@ -202,16 +219,15 @@ void PortalStream::reset(const std::string& reason, bool tell_peer) {
 void PortalStream::close(const std::string& reason) {
   if (state_ == State::closed) return;
   state_ = State::closed;
-  asio::error_code ignored;
-  socket_.close(ignored);
+  stream_->close();
   credit_arrived_.notify();
   data_arrived_.notify();
   if (on_closed_) on_closed_(*this, reason);
   // Like TCP's TIME-WAIT: credit the peer sent before it learned we are done is still on its way. The closed
   // worker stays registered a little while to absorb it quietly instead of as "unknown address" drops.
   auto self = shared_from_this();
-  asio::co_spawn(socket_.get_executor(), [self]() -> asio::awaitable<void> {
-    asio::steady_timer linger(self->socket_.get_executor(), kLingerTime);
+  asio::co_spawn(stream_->executor(), [self]() -> asio::awaitable<void> {
+    asio::steady_timer linger(self->stream_->executor(), kLingerTime);
     co_await linger.async_wait(kUseTuple);
     self->router_.unregister_worker(self->address_);
   }, asio::detached);

@@ -3,8 +3,10 @@
 //
 // The same class serves both ends. It is a worker at a fresh local address ("portal-…"); the peer stream's
 // route is learned from the Open (outlet side) or the Accept (inlet side). Two coroutines:
-//   reader - reads the socket only while the peer has granted credit, at most kMaxDataBytes at a time, straight
-//            into the Data payload; end of file becomes Shutdown.
+//   reader - reads the socket only while the peer has granted credit (never more than our own window, whatever
+//            the peer announced), at most kMaxDataBytes at a time, straight into the Data payload. It waits for
+//            the socket to be readable before it takes a buffer (from wire/buffer_pool.hpp), so an idle stream
+//            holds none. End of file becomes Shutdown.
 //   writer - writes received Data to the socket in order and returns the credit; the peer's Shutdown becomes
 //            shutdown(SHUT_WR) once everything before it is written.
 // Incoming messages are handled without waiting (they are queued for the writer; credit bounds the queue), so a
@@ -25,6 +27,7 @@
 
 #include "metrics/metrics.hpp"
 #include "portal/stream_flow.hpp"
+#include "transport/byte_stream.hpp"
 #include "transport/liveness.hpp"
 #include "routing/router.hpp"
 #include "util/notify.hpp"
@@ -48,10 +51,11 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   // Called once when the stream is over; `reason` is empty after a clean close in both directions.
   using OnClosed = std::function<void(const PortalStream&, const std::string& reason)>;
 
+  PortalStream(std::unique_ptr<ByteStream> stream, Router& router, const PortalOptions& options, std::string label);
   PortalStream(asio::ip::tcp::socket socket, Router& router, const PortalOptions& options, std::string label);
 
   const Address& address() const { return address_; }
-  asio::any_io_executor executor() { return socket_.get_executor(); }
+  asio::any_io_executor executor() { return stream_->executor(); }
   const std::string& label() const { return label_; }
   bool opening() const { return state_ == State::opening; }
   // Where this stream's messages go first (its peer route's first hop), once open; empty before.
@@ -81,7 +85,7 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   void maybe_finish();
   void close(const std::string& reason);
 
-  asio::ip::tcp::socket socket_;
+  std::unique_ptr<ByteStream> stream_;  // the carried connection: a TCP socket, or an in-memory one in tests
   Router& router_;
   Address address_;
   std::string label_;

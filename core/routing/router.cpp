@@ -15,6 +15,7 @@ class RoutingCategory final : public std::error_category {
       case Error::no_transport: return "no transport for that address type";
       case Error::link_closed: return "link is closed";
       case Error::denied: return "denied by this node's access rules";
+      case Error::queue_full: return "the peer is not reading: its send queue is full";
     }
     return "unknown routing error";
   }

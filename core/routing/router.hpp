@@ -23,7 +23,7 @@
 namespace portico {
 
 namespace routing {
-enum class Error { empty_route = 1, unknown_address, no_transport, link_closed, denied };
+enum class Error { empty_route = 1, unknown_address, no_transport, link_closed, denied, queue_full };
 const std::error_category& routing_category();
 inline std::error_code make_error_code(Error e) { return {static_cast<int>(e), routing_category()}; }
 }  // namespace routing

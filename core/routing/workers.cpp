@@ -17,7 +17,10 @@ asio::awaitable<void> EchoWorker::handle_message(Message message) {
 }
 
 asio::awaitable<void> Inbox::handle_message(Message message) {
-  co_await messages_.async_send(asio::error_code{}, std::move(message), asio::experimental::as_tuple(asio::use_awaitable));
+  if (!messages_.try_send(asio::error_code{}, std::move(message))) {
+    spdlog::warn("inbox full: dropped a message");
+  }
+  co_return;
 }
 
 asio::awaitable<std::optional<Message>> Inbox::receive(std::chrono::milliseconds timeout) {

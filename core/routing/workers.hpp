@@ -1,7 +1,7 @@
 #pragma once
 // Two small workers every node and test uses:
 //   EchoWorker - answers each message with its payload, along the message's return route.
-//   Inbox      - keeps what arrives (bounded: a full inbox makes the sender wait) for a coroutine to take.
+//   Inbox      - keeps what arrives for a coroutine to take (bounded: a full inbox drops, with a log line).
 
 #include <chrono>
 #include <cstddef>

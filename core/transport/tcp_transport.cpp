@@ -40,8 +40,8 @@ asio::awaitable<std::error_code> TcpTransport::send(Message message) {
   message.onward.erase(message.onward.begin());
   if (stopped_) co_return routing::Error::link_closed;
   auto link = connect(peer);
-  auto ec = co_await link->enqueue(std::move(message));
-  if (ec) spdlog::warn("dropped message for tcp peer {}: {}", peer, ec.message());
+  auto ec = link->enqueue(std::move(message));
+  if (ec == routing::Error::link_closed) spdlog::warn("dropped message for tcp peer {}: {}", peer, ec.message());
   co_return ec;
 }
 

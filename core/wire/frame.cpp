@@ -31,6 +31,24 @@ std::error_code append_frame(const Message& message, Bytes& out) {
   return {};
 }
 
+std::error_code append_frame_head(const Message& message, Bytes& out) {
+  const std::size_t start = out.size();
+  out.resize(start + kFrameHeaderBytes);
+  if (auto ec = encode_message_head(message, out)) {
+    out.resize(start);
+    return ec;
+  }
+  const std::size_t body = out.size() - start - kFrameHeaderBytes + message.payload.size();
+  if (body > kMaxFrameBytes) {
+    out.resize(start);
+    return Error::frame_too_large;
+  }
+  for (std::size_t i = 0; i < kFrameHeaderBytes; ++i) {
+    out[start + i] = static_cast<std::uint8_t>(body >> (8 * (kFrameHeaderBytes - 1 - i)));
+  }
+  return {};
+}
+
 Bytes heartbeat_frame() {
   Bytes out;
   (void)append_frame(Message{}, out);  // cannot fail: empty routes and payload

@@ -28,6 +28,9 @@ inline constexpr std::size_t kMaxFrameBytes = 256 * 1024;
 Bytes preamble();
 // Appends one frame carrying `message` to `out`; on error `out` is unchanged.
 std::error_code append_frame(const Message& message, Bytes& out);
+// Appends one frame's length and its message up to (not including) the payload bytes, which the caller writes
+// right after it from where they are (a gathered write); on error `out` is unchanged.
+std::error_code append_frame_head(const Message& message, Bytes& out);
 // The encoded heartbeat message (version 1, two empty routes, empty payload).
 Bytes heartbeat_frame();
 inline bool is_heartbeat(const Message& m) { return m.onward.empty(); }

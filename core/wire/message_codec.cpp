@@ -1,5 +1,7 @@
 #include "wire/message_codec.hpp"
 
+#include "wire/buffer_pool.hpp"
+
 namespace portico::wire {
 namespace {
 
@@ -41,7 +43,7 @@ Result<Route> read_route(ByteReader& r) {
 
 }  // namespace
 
-std::error_code encode_message(const Message& message, Bytes& out) {
+std::error_code encode_message_head(const Message& message, Bytes& out) {
   if (auto ec = check_route(message.onward)) return ec;
   if (auto ec = check_route(message.return_route)) return ec;
   if (message.payload.size() > kMaxPayloadBytes) return Error::payload_too_large;
@@ -50,7 +52,12 @@ std::error_code encode_message(const Message& message, Bytes& out) {
   write_route(w, message.onward);
   write_route(w, message.return_route);
   w.varint(static_cast<std::uint32_t>(message.payload.size()));
-  w.raw(message.payload);
+  return {};
+}
+
+std::error_code encode_message(const Message& message, Bytes& out) {
+  if (auto ec = encode_message_head(message, out)) return ec;
+  ByteWriter(out).raw(message.payload);
   return {};
 }
 
@@ -75,7 +82,9 @@ Result<Message> decode_message(ByteView input) {
   auto payload = r.take(*len);
   if (!payload) return payload.error();
   if (!r.at_end()) return Error::trailing_bytes;
-  return Message{std::move(*onward), std::move(*return_route), Bytes(payload->begin(), payload->end())};
+  Bytes bytes = take_buffer(payload->size());  // a recycled chunk buffer for bulk payloads
+  bytes.assign(payload->begin(), payload->end());
+  return Message{std::move(*onward), std::move(*return_route), std::move(bytes)};
 }
 
 }  // namespace portico::wire

@@ -22,6 +22,9 @@ inline constexpr std::size_t kMaxPayloadBytes = 224 * 1024;
 
 // Appends the encoding of `message` to `out`; on error `out` is unchanged.
 std::error_code encode_message(const Message& message, Bytes& out);
+// Appends everything of the encoding but the payload bytes themselves (they follow it on the wire), so a writer
+// can send the payload from where it already is; on error `out` is unchanged.
+std::error_code encode_message_head(const Message& message, Bytes& out);
 Result<Bytes> encode_message(const Message& message);
 Result<Message> decode_message(ByteView input);
 

@@ -9,6 +9,8 @@ set(PORTICO_PORTAL_TESTS
   portal_slow_reader 180
   portal_hub_restart 120
   portal_peer_restart 90
+  portal_paused_inlet 120
+  portal_greedy_member 240
   portal_half_close 120
   portal_config 180
 )
