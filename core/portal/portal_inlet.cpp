@@ -51,6 +51,10 @@ asio::awaitable<void> PortalInlet::open_stream(std::shared_ptr<PortalStream> str
   // io_context, after this inlet, touches nothing of it).
   auto opening = std::make_shared<Opening>(co_await asio::this_coro::executor);
   opening_.insert_or_assign(stream.get(), opening);
+  // The Accept ends the wait at once: an open stream keeps nothing of its opening.
+  stream->on_opened([weak = std::weak_ptr<Opening>(opening)] {
+    if (auto o = weak.lock()) o->answered.cancel();
+  });
   co_await open_until_answered(*stream, *opening);
   opening_.erase(stream.get());
 }

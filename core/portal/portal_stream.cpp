@@ -14,6 +14,8 @@
 namespace portico::portal {
 namespace {
 constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+// Reads shorter than this travel in a buffer of their own size (copied out of the chunk buffer).
+constexpr std::size_t kSmallReadBytes = 4096;
 
 // The verified identity a message came through ("" when it came over a plain link or from this node).
 // A view into the message's origin, so the check on every Data message copies nothing.
@@ -36,8 +38,7 @@ PortalStream::PortalStream(std::unique_ptr<ByteStream> stream, Router& router, c
       label_(std::move(label)),
       flow_(options.window),
       liveness_(options.keepalive_interval, options.peer_dead_after, Liveness::Clock::now()),
-      credit_arrived_(stream_->executor()),
-      data_arrived_(stream_->executor()),
+      timer_(stream_->executor()),
       counters_(options.counters) {}
 
 void PortalStream::register_worker() { router_.register_worker(address_, shared_from_this()); }
@@ -49,11 +50,13 @@ asio::awaitable<void> PortalStream::send_open(Route outlet_route, std::string pe
 }
 
 asio::awaitable<void> PortalStream::accept(const Message& open, std::uint32_t peer_window) {
-  start(open, peer_window);
+  // The Accept goes out before anything the target has already sent: the loops start only after it.
+  start(open, peer_window, false);
   co_await send_to_peer(encode(Accept{flow_.window()}));
+  run();
 }
 
-void PortalStream::start(const Message& from_peer, std::uint32_t peer_window) {
+void PortalStream::start(const Message& from_peer, std::uint32_t peer_window, bool then_run) {
   state_ = State::open;
   peer_route_ = from_peer.return_route;
   if (!peer_) peer_ = std::string(sender_of(from_peer));  // the outlet side learns it from the Open
@@ -62,27 +65,50 @@ void PortalStream::start(const Message& from_peer, std::uint32_t peer_window) {
   flow_.set_initial_credit(std::min(peer_window, flow_.window()));
   if (counters_) ++counters_->streams_opened;
   spdlog::debug("{} open, peer stream via {}", label_, to_string(peer_route_));
-  auto self = shared_from_this();
-  asio::co_spawn(stream_->executor(), [self]() { return self->read_loop(); }, asio::detached);
-  asio::co_spawn(stream_->executor(), [self]() { return self->write_loop(); }, asio::detached);
-  asio::co_spawn(stream_->executor(), [self]() { return self->keepalive_loop(); }, asio::detached);
+  liveness_.on_received(Liveness::Clock::now());
+  if (then_run) run();
 }
 
-asio::awaitable<void> PortalStream::keepalive_loop() {
-  auto self = shared_from_this();
-  asio::steady_timer timer(stream_->executor());
-  liveness_.on_received(Liveness::Clock::now());
-  while (state_ == State::open) {
-    timer.expires_at(liveness_.next_deadline());
-    co_await timer.async_wait(kUseTuple);
-    if (state_ != State::open) co_return;
-    const auto now = Liveness::Clock::now();
-    if (liveness_.peer_dead(now)) {
-      reset("no word from the peer stream for a while: it or the path to it is gone");
-      co_return;
-    }
-    if (liveness_.heartbeat_due(now)) co_await send_to_peer(encode(Ping{}));
+void PortalStream::run() {
+  if (state_ != State::open) return;
+  arm_keepalive();
+  start_reading();
+  start_writing();
+  if (auto opened = std::move(on_opened_)) opened();
+}
+
+void PortalStream::arm_keepalive() {
+  timer_.expires_at(liveness_.next_deadline());
+  timer_.async_wait([weak = weak_from_this()](const asio::error_code& ec) {
+    if (auto self = weak.lock(); self && !ec) self->on_keepalive();
+  });
+}
+
+void PortalStream::on_keepalive() {
+  if (state_ != State::open) return;
+  const auto now = Liveness::Clock::now();
+  if (liveness_.peer_dead(now)) {
+    reset("no word from the peer stream for a while: it or the path to it is gone");
+    return;
   }
+  if (liveness_.heartbeat_due(now)) {
+    asio::co_spawn(stream_->executor(), send_to_peer(encode(Ping{})), asio::detached);
+  }
+  arm_keepalive();
+}
+
+void PortalStream::start_reading() {
+  if (reading_ || state_ != State::open || flow_.local_eof() || flow_.send_credit() == 0) return;
+  reading_ = true;
+  auto self = shared_from_this();
+  asio::co_spawn(stream_->executor(), [self]() { return self->read_loop(); }, asio::detached);
+}
+
+void PortalStream::start_writing() {
+  if (writing_ || state_ != State::open || (to_write_.empty() && !flow_.peer_eof())) return;
+  writing_ = true;
+  auto self = shared_from_this();
+  asio::co_spawn(stream_->executor(), [self]() { return self->write_loop(); }, asio::detached);
 }
 
 asio::awaitable<void> PortalStream::handle_message(Message message) {
@@ -102,7 +128,7 @@ asio::awaitable<void> PortalStream::handle_message(Message message) {
       co_return;
     }
     to_write_.push_back(std::move(message.payload));
-    data_arrived_.notify();
+    start_writing();
     co_return;
   }
   auto decoded = decode_portal_message(payload);
@@ -111,16 +137,16 @@ asio::awaitable<void> PortalStream::handle_message(Message message) {
     co_return;
   }
   if (auto* accepted = std::get_if<Accept>(&*decoded); accepted && state_ == State::opening) {
-    start(message, accepted->window);
+    start(message, accepted->window, true);
   } else if (auto* credit = std::get_if<Credit>(&*decoded); credit && state_ == State::open) {
     if (!flow_.on_credit(credit->bytes)) {
       reset("peer granted more credit than its window");
       co_return;
     }
-    credit_arrived_.notify();
+    start_reading();
   } else if (std::holds_alternative<Shutdown>(*decoded) && state_ == State::open) {
     flow_.on_peer_eof();
-    data_arrived_.notify();
+    start_writing();
   } else if (std::holds_alternative<Ping>(*decoded) && state_ == State::open) {
     // Its arrival was the point.
   } else if (auto* reset_message = std::get_if<Reset>(&*decoded)) {
@@ -130,27 +156,33 @@ asio::awaitable<void> PortalStream::handle_message(Message message) {
   }
 }
 
+// Runs while there is credit and something to read; an idle stream leaves it and waits for readability with a
+// callback (no coroutine frame), a stream without credit until Credit arrives (start_reading).
 asio::awaitable<void> PortalStream::read_loop() {
   auto self = shared_from_this();
-  for (;;) {
-    while (flow_.send_credit() == 0 && state_ == State::open) co_await credit_arrived_.wait();
-    if (state_ != State::open) co_return;
-    // An idle connection holds no buffer: wait until there is something to read, then take one from the pool.
-    const std::error_code wait_ec = co_await stream_->wait_readable();
-    if (state_ != State::open) co_return;
+  while (state_ == State::open && flow_.send_credit() > 0) {
     const std::size_t room = std::min(flow_.send_credit(), kMaxDataBytes);
     Bytes payload = wire::take_buffer(1 + room);
     payload.resize(1 + room);
     payload[0] = kDataType;
-    std::error_code ec = wait_ec;
-    std::size_t n = 0;
-    if (!ec) n = stream_->read_available({payload.data() + 1, room}, ec);
+    std::error_code ec;
+    const std::size_t n = stream_->read_available({payload.data() + 1, room}, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       wire::give_buffer(std::move(payload));
-      continue;
+      stream_->on_readable([self](std::error_code wait_ec) {
+        if (self->state_ != State::open) return;
+        if (wait_ec) {
+          self->reading_ = false;
+          self->reset("read failed: " + wait_ec.message());
+          return;
+        }
+        asio::co_spawn(self->stream_->executor(), [self]() { return self->read_loop(); }, asio::detached);
+      });
+      co_return;  // still reading_: the callback carries on
     }
     if (ec == asio::error::eof) {
       wire::give_buffer(std::move(payload));
+      reading_ = false;
       flow_.on_local_eof();
       co_await send_to_peer(encode(Shutdown{}));
       maybe_finish();
@@ -158,25 +190,38 @@ asio::awaitable<void> PortalStream::read_loop() {
     }
     if (ec) {
       wire::give_buffer(std::move(payload));
+      reading_ = false;
       reset("read failed: " + ec.message());
       co_return;
     }
-    payload.resize(1 + n);
+    if (n < kSmallReadBytes) {
+      // An interactive read: carry it in a buffer its size and keep the chunk buffer for the next read, so
+      // thousands of mostly idle connections do not each hold (or fragment the heap with) a chunk.
+      Bytes small(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(1 + n));
+      wire::give_buffer(std::move(payload));
+      payload = std::move(small);
+    } else {
+      payload.resize(1 + n);
+    }
     flow_.on_sent(n);
     if (counters_) counters_->portal_bytes_in += n;
     co_await send_to_peer(std::move(payload));
   }
+  reading_ = false;  // out of credit (or closed): Credit starts it again
 }
 
+// Runs while there is something to write; start_writing() starts it again when Data (or Shutdown) arrives.
 asio::awaitable<void> PortalStream::write_loop() {
   auto self = shared_from_this();
-  for (;;) {
-    while (to_write_.empty() && !flow_.peer_eof() && state_ == State::open) co_await data_arrived_.wait();
-    if (state_ != State::open) co_return;
-    if (to_write_.empty()) {  // the peer shut down and everything it sent is written
-      stream_->shutdown_send();
-      maybe_finish();
-      co_return;
+  while (state_ == State::open) {
+    if (to_write_.empty()) {
+      if (flow_.peer_eof()) {  // the peer shut down and everything it sent is written
+        stream_->shutdown_send();
+        writing_ = false;
+        maybe_finish();
+        co_return;
+      }
+      break;
     }
     Bytes chunk = std::move(to_write_.front());
     to_write_.pop_front();
@@ -184,8 +229,9 @@ asio::awaitable<void> PortalStream::write_loop() {
     const std::size_t n = bytes.size();
     const std::error_code ec = co_await stream_->write_all({&bytes, 1});
     wire::give_buffer(std::move(chunk));
-    if (state_ != State::open) co_return;
+    if (state_ != State::open) break;
     if (ec) {
+      writing_ = false;
       reset("write failed: " + ec.message());
       co_return;
     }
@@ -194,6 +240,7 @@ asio::awaitable<void> PortalStream::write_loop() {
       co_await send_to_peer(encode(Credit{credit}));
     }
   }
+  writing_ = false;
 }
 
 asio::awaitable<void> PortalStream::send_to_peer(Bytes payload) {
@@ -219,18 +266,16 @@ void PortalStream::reset(const std::string& reason, bool tell_peer) {
 void PortalStream::close(const std::string& reason) {
   if (state_ == State::closed) return;
   state_ = State::closed;
-  stream_->close();
-  credit_arrived_.notify();
-  data_arrived_.notify();
+  stream_->close();  // a pending readability wait ends with an error
+  for (Bytes& chunk : to_write_) wire::give_buffer(std::move(chunk));
+  to_write_.clear();
   if (on_closed_) on_closed_(*this, reason);
   // Like TCP's TIME-WAIT: credit the peer sent before it learned we are done is still on its way. The closed
   // worker stays registered a little while to absorb it quietly instead of as "unknown address" drops.
-  auto self = shared_from_this();
-  asio::co_spawn(stream_->executor(), [self]() -> asio::awaitable<void> {
-    asio::steady_timer linger(self->stream_->executor(), kLingerTime);
-    co_await linger.async_wait(kUseTuple);
+  timer_.expires_after(kLingerTime);
+  timer_.async_wait([self = shared_from_this()](const asio::error_code&) {
     self->router_.unregister_worker(self->address_);
-  }, asio::detached);
+  });
 }
 
 }  // namespace portico::portal

@@ -2,13 +2,15 @@
 // PortalStream: one TCP connection carried through a portal — the asio shell around StreamFlow.
 //
 // The same class serves both ends. It is a worker at a fresh local address ("portal-…"); the peer stream's
-// route is learned from the Open (outlet side) or the Accept (inlet side). Two coroutines:
+// route is learned from the Open (outlet side) or the Accept (inlet side). Two coroutines, each running only
+// while it has work, so an idle stream holds no coroutine frame (a readability wait and a timer, no more):
 //   reader - reads the socket only while the peer has granted credit (never more than our own window, whatever
 //            the peer announced), at most kMaxDataBytes at a time, straight into the Data payload. It waits for
 //            the socket to be readable before it takes a buffer (from wire/buffer_pool.hpp), so an idle stream
 //            holds none. End of file becomes Shutdown.
 //   writer - writes received Data to the socket in order and returns the credit; the peer's Shutdown becomes
 //            shutdown(SHUT_WR) once everything before it is written.
+// One timer serves the keepalive (Ping when quiet, reset when the peer is silent) and, once closed, the linger.
 // Incoming messages are handled without waiting (they are queued for the writer; credit bounds the queue), so a
 // slow socket never stalls the link that carries other streams. A Reset, a socket error or a peer breaking the
 // credit rules ends the stream with a log line saying why.
@@ -24,13 +26,13 @@
 #include <string>
 
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "metrics/metrics.hpp"
 #include "portal/stream_flow.hpp"
 #include "transport/byte_stream.hpp"
 #include "transport/liveness.hpp"
 #include "routing/router.hpp"
-#include "util/notify.hpp"
 
 namespace portico::portal {
 
@@ -61,6 +63,8 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   // Where this stream's messages go first (its peer route's first hop), once open; empty before.
   const Route& peer_route() const { return peer_route_; }
   void on_closed(OnClosed callback) { on_closed_ = std::move(callback); }
+  // Called once when the stream opens (inlet side: the Accept arrived).
+  void on_opened(std::function<void()> callback) { on_opened_ = std::move(callback); }
 
   // Registers the worker. Inlet side: then sends Open along `outlet_route` and waits for Accept or Reset, which
   // must come from `peer` (the identity of the channel the route goes through; "" over plain links).
@@ -77,10 +81,16 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
  private:
   enum class State { opening, open, closed };
 
-  void start(const Message& from_peer, std::uint32_t peer_window);
+  // Open for data: learns the peer's route and window; `then_run` starts the loops (the outlet side sends its
+  // Accept first, then run()).
+  void start(const Message& from_peer, std::uint32_t peer_window, bool then_run);
+  void run();
+  void start_reading();
+  void start_writing();
+  void arm_keepalive();
+  void on_keepalive();
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
-  asio::awaitable<void> keepalive_loop();
   asio::awaitable<void> send_to_peer(Bytes payload);
   void maybe_finish();
   void close(const std::string& reason);
@@ -98,9 +108,11 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   // stream's address is not enough to feed, accept or reset it.
   std::optional<std::string> peer_;
   std::deque<Bytes> to_write_;  // Data payloads (type byte first); bounded by the credit we granted
-  Notify credit_arrived_;
-  Notify data_arrived_;
+  bool reading_ = false;  // the reader runs, or waits for readability
+  bool writing_ = false;  // the writer runs
+  asio::steady_timer timer_;  // keepalive while open, linger once closed
   OnClosed on_closed_;
+  std::function<void()> on_opened_;
   std::shared_ptr<metrics::Counters> counters_;
 };
 

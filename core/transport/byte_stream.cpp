@@ -31,6 +31,11 @@ asio::awaitable<std::error_code> TcpByteStream::wait_readable() {
   co_return ec;
 }
 
+void TcpByteStream::on_readable(std::function<void(std::error_code)> handler) {
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [handler = std::move(handler)](const asio::error_code& ec) { handler(ec); });
+}
+
 std::size_t TcpByteStream::read_available(std::span<std::uint8_t> into, std::error_code& ec) {
   asio::error_code error;
   const std::size_t n = socket_.read_some(asio::buffer(into.data(), into.size()), error);

@@ -9,6 +9,7 @@
 // Thread safety: none; one io_context thread.
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -28,6 +29,9 @@ class ByteStream {
   virtual asio::any_io_executor executor() = 0;
   // Until read_available() would return something, end of file or an error (all of which it then returns).
   virtual asio::awaitable<std::error_code> wait_readable() = 0;
+  // The same as a callback, called once (never from inside this call): an idle connection waiting this way
+  // holds no coroutine frame, only the wait itself.
+  virtual void on_readable(std::function<void(std::error_code)> handler) = 0;
   // What can be read now, up to into.size(): n > 0 bytes, or 0 with `ec` set: would_block (nothing yet), eof,
   // or the error that ended the stream.
   virtual std::size_t read_available(std::span<std::uint8_t> into, std::error_code& ec) = 0;
@@ -49,6 +53,7 @@ class TcpByteStream final : public ByteStream {
   explicit TcpByteStream(asio::ip::tcp::socket socket);
   asio::any_io_executor executor() override { return socket_.get_executor(); }
   asio::awaitable<std::error_code> wait_readable() override;
+  void on_readable(std::function<void(std::error_code)> handler) override;
   std::size_t read_available(std::span<std::uint8_t> into, std::error_code& ec) override;
   asio::awaitable<std::error_code> write_all(std::span<const asio::const_buffer> buffers) override;
   void shutdown_send() override;

@@ -4,8 +4,26 @@
 #include <cstring>
 
 #include <asio/error.hpp>
+#include <asio/post.hpp>
 
 namespace portico {
+namespace {
+
+// Hands the pipe's reader callback (MemoryStream::on_readable) its answer once there is one.
+void wake_reader(MemoryPipe& pipe, const asio::any_io_executor& executor) {
+  pipe.readable.notify();
+  if (!pipe.read_waiter) return;
+  std::error_code ec;
+  if (pipe.closed) {
+    ec = asio::error::connection_reset;
+  } else if (pipe.frozen || (pipe.held() == 0 && !pipe.eof)) {
+    return;  // nothing to say yet
+  }
+  asio::post(executor, [handler = std::move(pipe.read_waiter), ec]() { handler(ec); });
+  pipe.read_waiter = nullptr;
+}
+
+}  // namespace
 
 MemoryStream::MemoryStream(asio::any_io_executor executor, std::shared_ptr<MemoryPipe> in,
                            std::shared_ptr<MemoryPipe> out, std::string name)
@@ -17,6 +35,11 @@ asio::awaitable<std::error_code> MemoryStream::wait_readable() {
     if (!in_->frozen && (in_->held() > 0 || in_->eof)) co_return std::error_code{};
     co_await in_->readable.wait();
   }
+}
+
+void MemoryStream::on_readable(std::function<void(std::error_code)> handler) {
+  in_->read_waiter = std::move(handler);
+  wake_reader(*in_, executor_);
 }
 
 std::size_t MemoryStream::read_available(std::span<std::uint8_t> into, std::error_code& ec) {
@@ -58,7 +81,7 @@ asio::awaitable<std::error_code> MemoryStream::write_all(std::span<const asio::c
       out_->data.insert(out_->data.end(), bytes, bytes + n);
       bytes += n;
       left -= n;
-      out_->readable.notify();
+      wake_reader(*out_, executor_);
     }
   }
   co_return std::error_code{};
@@ -66,21 +89,21 @@ asio::awaitable<std::error_code> MemoryStream::write_all(std::span<const asio::c
 
 void MemoryStream::shutdown_send() {
   out_->eof = true;
-  out_->readable.notify();
+  wake_reader(*out_, executor_);
 }
 
 void MemoryStream::close() {
   for (const auto& pipe : {in_, out_}) {
     if (!pipe || pipe->closed) continue;
     pipe->closed = true;
-    pipe->readable.notify();
+    wake_reader(*pipe, executor_);
     pipe->writable.notify();
   }
 }
 
 void MemoryStream::freeze_receiving(bool frozen) {
   in_->frozen = frozen;
-  in_->readable.notify();
+  wake_reader(*in_, executor_);
 }
 
 std::pair<std::unique_ptr<MemoryStream>, std::unique_ptr<MemoryStream>> make_memory_pair(

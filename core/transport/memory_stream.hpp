@@ -8,6 +8,7 @@
 // Thread safety: none; both ends on one io_context thread.
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,6 +33,7 @@ struct MemoryPipe {
   bool frozen = false;   // the reader takes nothing for now
   Notify readable;       // wakes the reader
   Notify writable;       // wakes the writer
+  std::function<void(std::error_code)> read_waiter;  // MemoryStream::on_readable's, until it fires
 };
 
 class MemoryStream final : public ByteStream {
@@ -42,6 +44,7 @@ class MemoryStream final : public ByteStream {
 
   asio::any_io_executor executor() override { return executor_; }
   asio::awaitable<std::error_code> wait_readable() override;
+  void on_readable(std::function<void(std::error_code)> handler) override;
   std::size_t read_available(std::span<std::uint8_t> into, std::error_code& ec) override;
   asio::awaitable<std::error_code> write_all(std::span<const asio::const_buffer> buffers) override;
   void shutdown_send() override;
