@@ -1,13 +1,13 @@
 #pragma once
 // ChannelDeadLetters: the router's dead-letter worker (Router::set_dead_letters). A channel message (record,
-// confirmation, credential update) for a channel address this node does not have — the channel closed, or the
+// confirmation, credential update, control, hop record) for a channel address this node does not have — the channel closed, or the
 // process restarted since the peer opened it, or, on the hub, the channel to the next node went with its
 // link — is answered with a refusal along its return route, so the sender's end of the channel closes at
-// once and its next stream opens a new one, instead of waiting out timeouts on a channel nobody is at.
+// quickly and its next stream opens a new one, instead of waiting out timeouts on a channel nobody is at.
 // Anything else is left dropped.
 //
-// The answer is unauthenticated (there is no key to sign it with); whoever can route a message to the peer's
-// channel address could also drop its traffic, so it gains nothing it did not have.
+// The answer is unauthenticated (there is no key to sign it with), so an established channel does not take
+// its word: it asks its peer under the channel's keys and closes only when no answer comes (ChannelCore).
 //
 // Thread safety: none; one io_context thread.
 

@@ -27,6 +27,7 @@ class ChannelCategory final : public std::error_category {
       case Error::nonce_too_old: return "transport nonce is older than the replay window";
       case Error::nonce_too_far_ahead: return "transport nonce is too far ahead";
       case Error::crypto_failure: return "the cipher implementation failed";
+      case Error::bad_hop_record: return "malformed hop record";
     }
     return "unknown channel error";
   }

@@ -24,7 +24,8 @@ enum class Error {
   nonce_replayed,            // a transport nonce already accepted (duplicate)
   nonce_too_old,             // a transport nonce more than kReplayWindow behind the highest accepted
   nonce_too_far_ahead,       // a transport nonce more than kMaxNonceJump ahead of the highest accepted
-  crypto_failure             // the AEAD library refused a valid key (an mbedtls built without AES or GCM)
+  crypto_failure,            // the AEAD library refused a valid key (an mbedtls built without AES or GCM)
+  bad_hop_record             // a hop record whose framing or sealed header is malformed (hop_record.hpp)
 };
 
 const std::error_category& channel_category();

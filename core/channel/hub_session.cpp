@@ -12,6 +12,8 @@ namespace portico::channel {
 HubSession::HubSession(std::shared_ptr<TcpLink> link, Router& router, Options options)
     : link_(std::move(link)), router_(router), options_(std::move(options)), changed_(link_->executor()) {
   options_.channel.policy = TrustPolicy{.expected_identifier = options_.hub_identifier};
+  if (options_.channel.keepalive.count() == 0) options_.channel.keepalive = kKeepalive;
+  if (options_.channel.dead_after.count() == 0) options_.channel.dead_after = kDeadAfter;
 }
 
 std::shared_ptr<HubSession> HubSession::start(std::shared_ptr<TcpLink> link, Router& router, Options options) {
@@ -21,7 +23,7 @@ std::shared_ptr<HubSession> HubSession::start(std::shared_ptr<TcpLink> link, Rou
     auto self = weak.lock();
     if (!self) return;
     if (!up && self->channel_ && self->channel_->state() == SecureChannel::State::handshaking) {
-      self->channel_->close("the link to the hub went down");
+      self->channel_->close("the link to the hub went down", false);
     }
     self->changed_.notify();
   });
@@ -89,7 +91,7 @@ asio::awaitable<void> HubSession::run() {
     while (!stopped_ && link_->up() && channel_->state() == SecureChannel::State::established) {
       co_await changed_.wait();
     }
-    if (channel_->state() != SecureChannel::State::closed) channel_->close("the link to the hub went down");
+    if (channel_->state() != SecureChannel::State::closed) channel_->close("the link to the hub went down", false);
     spdlog::warn("{}: secure channel down ({})", options_.hub_name, channel_->failure());
     channel_.reset();
     set_up(false);

@@ -2,7 +2,8 @@
 // HubSession: a node's secure channel to its hub, kept over a reconnecting TCP link.
 //
 // Each time the link comes up it opens a channel to the hub's listener ("secure") pinned to the hub's identity;
-// the session is up once that channel is established and down when the link or the channel goes. A hub that
+// the session is up once that channel is established and down when the link or the channel goes (the hub's
+// Close, or no word under the channel's keys for kDeadAfter: `portico health` reads up()). A hub that
 // refuses this node, or that presents another identity, is logged as an error and tried again after
 // kRetryAfterFailure while the link stays up. Workers reach hub services through route_to() (HubPath).
 //
@@ -24,6 +25,11 @@ namespace portico::channel {
 class HubSession final : public HubPath, public std::enable_shared_from_this<HubSession> {
  public:
   static constexpr std::chrono::seconds kRetryAfterFailure{5};
+  // The hub channel's liveness under its keys when Options::channel leaves it unset: the link's heartbeat times
+  // (TcpOptions), so a hub that lost or closed this node's channel is noticed as fast as a dead link, and the
+  // session opens a new channel by itself. A hub that closes the channel on purpose says so at once (Close).
+  static constexpr std::chrono::milliseconds kKeepalive{2000};
+  static constexpr std::chrono::milliseconds kDeadAfter{6000};
 
   struct Options {
     ChannelOptions channel;       // identity, credential, AES bit; the policy is set here from hub_identifier
@@ -43,6 +49,8 @@ class HubSession final : public HubPath, public std::enable_shared_from_this<Hub
   // The hub as its channel proved it (identity key, for checking credentials it issued); set once up.
   const std::optional<VerifiedPeer>& hub() const { return hub_; }
   const std::shared_ptr<TcpLink>& link() const { return link_; }
+  // The channel to the hub while one is open or opening (null between attempts).
+  const std::shared_ptr<SecureChannel>& channel() const { return channel_; }
   // The credential shown to the hub from the next channel on; reopen() makes that now.
   void set_credential(Bytes credential) { options_.channel.credential = std::move(credential); }
   void reopen(const std::string& reason);

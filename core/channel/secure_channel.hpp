@@ -5,15 +5,11 @@
 //   encryptor "sc-<hex>-enc"  faces local workers: a message sent to [encryptor, rest...] reaches [rest...] on the
 //                             peer node, its return route starting with the peer's encryptor (replies come back
 //                             encrypted)
-// Payloads at the decryptor: 0x01 handshake message | 0x02 record (transport_cipher.hpp) | 0x03 refusal (text)
-// | 0x04 confirmation (the responder's first, empty record: the initiator is established only once it arrives)
-// | 0x05 credential update (a record holding a fresh credential for the same identity, e.g. after a refresh;
-// checked like the one in the handshake, it replaces the peer's membership without a new handshake).
-// The handshake is Noise_XX_25519_ChaChaPoly_SHA256 with prologue "portico/1"; m2 and m3 carry each side's
-// HandshakePayload (identity, attestation of the Noise key, credential), checked against the local TrustPolicy
-// before any data flows. Each decrypted message carries a MessageOrigin naming the verified peer, for the node's
-// access rules. A record that fails to decrypt, a replay or a malformed message closes this channel
-// only, with a log line naming the peer.
+// The protocol (message types, handshake, confirmation, refusal, credential update, close, liveness) is
+// ChannelCore (channel_core.hpp); this class is its asio shell: it hands the core what arrives at the two
+// addresses with the time, routes what the core sends, logs what it says, and runs one timer for the core's
+// next deadline. It never waits on a queue: each message is sealed and handed to the router as it arrives, so
+// records leave in nonce order, and what the router cannot take is refused there with a log line.
 //
 // Thread safety: none; one io_context thread.
 
@@ -24,112 +20,70 @@
 #include <string>
 #include <vector>
 
-#include <asio/experimental/channel.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "channel/handshake_payload.hpp"
-#include "channel/noise_handshake.hpp"
-#include "channel/transport_cipher.hpp"
+#include "channel/channel_core.hpp"
 #include "routing/router.hpp"
 
 namespace portico::channel {
 
 inline constexpr std::string_view kListenerAddress = "secure";
 
-struct ChannelOptions {
-  std::shared_ptr<const identity::Identity> identity{};
-  Bytes credential{};  // this node's encoded credential; empty when it has none
-  TrustPolicy policy{};
-  bool aes_hardware = false;  // offer AES-256-GCM (taken only when this build can run it and the peer offers it too)
-  std::chrono::milliseconds handshake_timeout{10000};
-  // Closes an established channel that has received nothing for this long (0: never). Portal streams ping every
-  // 10 s, so only channels nobody uses any more go; the inlet's end gives up sooner than the outlet's and opens
-  // a fresh channel for its next stream.
-  std::chrono::milliseconds idle_timeout{0};
-  std::function<std::uint64_t()> clock{};  // seconds since the epoch, for credential expiry; defaults to the system clock
-  // Called once when the channel closes or its handshake fails, with the channel's encryptor (the first hop of
-  // every route through it) and the reason.
-  std::function<void(const Address& encryptor, const std::string& reason)> on_closed = nullptr;
-  // Called when the handshake fails (timeout, refusal, bad message, policy), for counting.
-  std::function<void(const std::string& reason)> on_handshake_failure = nullptr;
-};
-
 class SecureChannel final : public Worker, public std::enable_shared_from_this<SecureChannel> {
  public:
-  enum class State { handshaking, established, closed };
+  using State = ChannelCore::State;
 
   // Starts a channel to the listener at the end of `route_to_listener` (e.g. [link, "secure"]).
   static std::shared_ptr<SecureChannel> initiate(asio::any_io_executor executor, Router& router,
                                                  Route route_to_listener, ChannelOptions options);
-  // Waits until the channel is established (true) or fails (false; failure() says why).
-  asio::awaitable<bool> established();
-
-  const Address& decryptor() const { return decryptor_; }
-  const Address& encryptor() const { return encryptor_; }
-  State state() const { return state_; }
-  // The route to the peer's decryptor (known once the peer has answered).
-  const Route& peer_route() const { return peer_route_; }
-  const std::optional<VerifiedPeer>& peer() const { return peer_; }
-  // The AEAD the records use (once keys are split): AES-256-GCM only when both ends have AES hardware.
-  // When the peer's last message arrived (established channels).
-  std::chrono::steady_clock::time_point last_received() const { return last_received_; }
-  std::optional<CipherKind> cipher() const {
-    return cipher_ ? std::optional<CipherKind>(cipher_->cipher()) : std::nullopt;
-  }
-  // Why the channel failed or closed; empty while it is fine.
-  const std::string& failure() const { return failure_; }
-  std::uint64_t records_rejected() const { return records_rejected_; }
-
-  asio::awaitable<void> handle_message(Message message) override;
-  void close(const std::string& reason);
-  // Sends `credential` (encoded) to the peer as a credential update, in order with the records.
-  void present_credential(Bytes credential);
-
   // Listener side: a responder for the first handshake message `m1`.
   static std::shared_ptr<SecureChannel> respond(asio::any_io_executor executor, Router& router, Message m1,
                                                 ChannelOptions options);
+  // Waits until the channel is established (true) or fails (false; failure() says why).
+  asio::awaitable<bool> established();
+
+  const Address& decryptor() const { return core_.decryptor(); }
+  const Address& encryptor() const { return core_.encryptor(); }
+  State state() const { return core_.state(); }
+  // The route to the peer's decryptor (known once the peer has answered).
+  const Route& peer_route() const { return core_.peer_route(); }
+  const std::optional<VerifiedPeer>& peer() const { return core_.peer(); }
+  // The AEAD the records use (once keys are split): AES-256-GCM only when both ends have AES hardware.
+  std::optional<CipherKind> cipher() const { return core_.cipher(); }
+  // When the peer's last message under the channel's keys arrived (established channels).
+  std::chrono::steady_clock::time_point last_received() const { return core_.last_received(); }
+  // Why the channel failed or closed; empty while it is fine.
+  const std::string& failure() const { return core_.failure(); }
+  std::uint64_t records_rejected() const { return core_.records_rejected(); }
+  std::uint64_t refusals_seen() const { return core_.refusals_seen(); }
+
+  // At the decryptor: what the peer sent.
+  asio::awaitable<void> handle_message(Message message) override;
+  // Closes this end (an established channel tells its peer, under its keys, unless the link to it is gone).
+  void close(const std::string& reason, bool tell_peer = true);
+  // Sends `credential` (encoded) to the peer as a credential update, in order with the records.
+  void present_credential(Bytes credential);
 
   SecureChannel(asio::any_io_executor executor, Router& router, ChannelOptions options, Role role);
 
  private:
-  asio::awaitable<void> on_handshake(Message message);
-  asio::awaitable<void> on_record(ByteView record);
-  void on_credential_update(ByteView record);
-  // Decrypts a record from the peer; a failure counts, closes the channel naming `what`, and gives nothing.
-  std::optional<Bytes> open_record(ByteView record, std::string_view what);
-  void stamp_origin();
-  asio::awaitable<void> close_when_idle();
-  asio::awaitable<void> send_to_peer(std::uint8_t type, ByteView body);
-  asio::awaitable<void> encrypt_loop();
-  asio::awaitable<void> enqueue_plaintext(Message message);
-  std::error_code accept_peer(ByteView payload_bytes);
-  bool split_keys();
-  bool offers_aes_gcm() const;
-  void mark_established();
-  void on_confirm(ByteView record);
-  void register_workers();
-  void start_timeout();
-
   friend class EncryptorWorker;
+  asio::awaitable<void> from_local(Message message);
+  // Carries out the core's actions in order; sync() does the same from a plain call (its sends on a coroutine).
+  asio::awaitable<void> run(ChannelCore::Actions actions);
+  void sync(ChannelCore::Actions actions);
+  void apply(ChannelCore::Action& action);
+  void rearm();
+  asio::awaitable<void> run_timer();
+  void register_workers();
 
   asio::any_io_executor executor_;
   Router& router_;
-  ChannelOptions options_;
-  Role role_;
-  Address decryptor_;
-  Address encryptor_;
-  State state_ = State::handshaking;
-  std::optional<HandshakeState> handshake_;
-  std::optional<TransportCipher> cipher_;
-  Route peer_route_;
-  std::optional<VerifiedPeer> peer_;
-  std::string failure_;
-  NoiseStaticKey noise_public_{};
+  std::function<void(const Address&, const std::string&)> on_closed_;
+  std::function<void(const std::string&)> on_handshake_failure_;
+  ChannelCore core_;
   asio::steady_timer settled_;  // cancelled when the handshake ends, either way
-  asio::experimental::channel<void(asio::error_code, Message)> outgoing_;
-  std::uint64_t records_rejected_ = 0;
-  std::shared_ptr<const MessageOrigin> origin_;  // set once established; stamped on every decrypted message
-  std::chrono::steady_clock::time_point last_received_{};
+  asio::steady_timer timer_;    // the core's next deadline
 };
 
 // The worker at "secure": answers each first handshake message with a new responder channel. At most
@@ -148,7 +102,7 @@ class SecureChannelListener final : public Worker {
   // The policy (and credential) for channels opened from now on.
   void set_options(ChannelOptions options) { options_ = std::move(options); }
   // Closes the channels this listener opened whose route back to the peer starts with `first_hop` (a link that
-  // went down), or all of them when `first_hop` is empty.
+  // went down: no Close is sent over it), or all of them when `first_hop` is empty (each told, under its keys).
   void close_channels(const std::string& reason, const std::optional<Address>& first_hop = std::nullopt);
   std::size_t open_channels();
   // Called when a channel this listener opened closes, with its encryptor (the first hop of every route through

@@ -32,7 +32,7 @@ TransportCipher TransportCipher::starting_at_nonce_for_testing(TransportState&& 
   return TransportCipher(std::move(state), first_nonce);
 }
 
-Result<Bytes> TransportCipher::encrypt(ByteView plaintext) {
+Result<Bytes> TransportCipher::encrypt(ByteView plaintext, ByteView ad) {
   if (plaintext.size() > kMaxRecordPlaintextBytes) return Error::record_too_large;
   const std::uint64_t nonce = state_.send().nonce();
   // Hard stop: 2^64-1 is REKEY()'s nonce, and a counter must never wrap.
@@ -48,7 +48,7 @@ Result<Bytes> TransportCipher::encrypt(ByteView plaintext) {
   Bytes record;
   record.reserve(kRecordOverheadBytes + plaintext.size());
   put_u64_be(nonce, record);
-  if (const std::error_code error = next.encrypt_with_ad({}, plaintext, record)) return error;
+  if (const std::error_code error = next.encrypt_with_ad(ad, plaintext, record)) return error;
   state_.send() = std::move(next);
   send_interval_ = interval;
   return record;
@@ -91,7 +91,7 @@ void TransportCipher::accept(std::uint64_t nonce) {
   seen_ |= std::uint64_t{1} << (*highest_ - nonce - 1);
 }
 
-Result<Bytes> TransportCipher::decrypt(ByteView record) {
+Result<Bytes> TransportCipher::decrypt(ByteView record, ByteView ad) {
   if (record.size() < kRecordOverheadBytes) return Error::record_too_short;
   if (record.size() > kRecordOverheadBytes + kMaxRecordPlaintextBytes) return Error::record_too_large;
   const std::uint64_t nonce = get_u64_be(record);
@@ -117,7 +117,7 @@ Result<Bytes> TransportCipher::decrypt(ByteView record) {
 
   key->set_nonce(nonce);
   Bytes plaintext;
-  if (const std::error_code error = key->decrypt_with_ad({}, record.subspan(kRecordNonceBytes), plaintext)) {
+  if (const std::error_code error = key->decrypt_with_ad(ad, record.subspan(kRecordNonceBytes), plaintext)) {
     return error;
   }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The transport phase of a Portico secure channel: what a finished Noise XX handshake turns into.
 //
-//   record = nonce:u64be (8) || AEAD(k_i, nonce, ad = empty, plaintext) (|plaintext| + 16)
+//   record = nonce:u64be (8) || AEAD(k_i, nonce, ad, plaintext) (|plaintext| + 16), ad empty unless said
 //
 // Records may arrive out of order or twice (routes change; UDP later), so unlike plain Noise the nonce travels
 // with each record (as in Ockam's channel, PROTOCOL-NOTES 6.2) and the receiver keeps a replay window:
@@ -51,10 +51,12 @@ class TransportCipher {
 
   // The next record. Error::record_too_large, Error::nonce_exhausted (then forever: the channel must be
   // replaced by a new handshake long before).
-  Result<Bytes> encrypt(ByteView plaintext);
+  // `ad` is authenticated with the record but not carried in it (the hop header's binding to the end-to-end
+  // record it travels with, channel_core.hpp); the receiver must give the same bytes.
+  Result<Bytes> encrypt(ByteView plaintext, ByteView ad = {});
   // The plaintext of a record. Every refusal (record_too_short, nonce_replayed, nonce_too_old,
   // nonce_too_far_ahead, nonce_exhausted, decrypt_failed) leaves the cipher as it was.
-  Result<Bytes> decrypt(ByteView record);
+  Result<Bytes> decrypt(ByteView record, ByteView ad = {});
 
   Role role() const { return state_.role(); }
   CipherKind cipher() const { return state_.cipher(); }

@@ -31,6 +31,10 @@ struct Message {
   Route return_route;  // front: where a reply to it goes first
   Bytes payload;
   std::shared_ptr<const MessageOrigin> origin = nullptr;  // local only; see MessageOrigin
+  // Local only, never encoded: the payload is a secure channel's message already sealed end to end (set by the
+  // channel that sealed it, and kept by a hop channel that carried it), so a channel it passes through protects
+  // only its routes (docs/protocol.md, "Hop records").
+  bool sealed_end_to_end = false;
 
   friend bool operator==(const Message&, const Message&) = default;
 };

@@ -1,5 +1,5 @@
 // Secure channels over real loopback links: handshake through routing messages, identities and credentials
-// checked against each side's policy, data both ways, and a bad record closing only its own channel.
+// checked against each side's policy, data both ways, and nothing without the keys ending an established channel.
 
 #include "channel/secure_channel.hpp"
 
@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "channel/dead_letters.hpp"
 #include "identity/credential.hpp"
 #include "support/loopback_node.hpp"
 
@@ -147,39 +148,74 @@ TEST(SecureChannel, InitiatorRefusesAnImpostor) {
   }());
 }
 
-TEST(SecureChannel, TamperedOrTruncatedRecordClosesOnlyItsChannel) {
+// Nobody who lacks the channel's keys can end it: forged, truncated and replayed records, a forged Close and an
+// unauthenticated refusal sent to either end of an established channel are dropped (the refusal costs a probe
+// that the peer answers under the keys), and the channel carries on.
+TEST(SecureChannel, ForgedRecordsAndRefusalsDoNotEndAnEstablishedChannel) {
   asio::io_context io;
   Fleet fleet;
   LoopbackNode device(io), op(io);
   device.add_echo();
-  SecureChannelListener::start(io.get_executor(), device.router, fleet.device_options());
+  ChannelOptions device_options = fleet.device_options();
+  device_options.probe_timeout = 300ms;
+  SecureChannelListener::start(io.get_executor(), device.router, device_options);
   auto inbox = op.add_inbox(io, "app");
   run_scenario(io, [&]() -> asio::awaitable<void> {
-    auto victim = connect(op, device, fleet.operator_options(fleet.credential_for(*fleet.operator_node)));
-    auto bystander = connect(op, device, fleet.operator_options(fleet.credential_for(*fleet.operator_node)));
-    CO_ASSERT_TRUE(co_await victim->established());
-    CO_ASSERT_TRUE(co_await bystander->established());
-    // A record with a flipped byte, sent to the device's end of the victim channel.
+    ChannelOptions mine = fleet.operator_options(fleet.credential_for(*fleet.operator_node));
+    mine.probe_timeout = 300ms;
+    auto channel = connect(op, device, mine);
+    CO_ASSERT_TRUE(co_await channel->established());
+    auto echoes = [&](const std::string& what) -> asio::awaitable<bool> {
+      Message request{Route{channel->encryptor(), Address::local("echo")}, Route(1, Address::local("app")), text(what)};
+      co_await op.router.send(std::move(request));
+      auto reply = co_await inbox->receive(3s);
+      co_return reply && reply->payload == text(what);
+    };
     Bytes forged{0x02, 0, 0, 0, 0, 0, 0, 0, 0};
     forged.resize(forged.size() + 40, 0x5a);
-    Message attack{victim->peer_route(), Route(1, Address::local("attacker")), forged};
-    co_await op.router.send(std::move(attack));
-    // The device closed its end: the victim's messages now go nowhere, the bystander's still echo.
-    Message on_bystander{Route{bystander->encryptor(), Address::local("echo")}, Route(1, Address::local("app")),
-                         text("still here")};
-    co_await op.router.send(std::move(on_bystander));
-    auto reply = co_await inbox->receive(3s);
-    CO_ASSERT_TRUE(reply.has_value());
-    EXPECT_EQ(reply->payload, text("still here"));
-    Message on_victim{Route{victim->encryptor(), Address::local("echo")}, Route(1, Address::local("app")), text("lost")};
-    co_await op.router.send(std::move(on_victim));
-    EXPECT_FALSE((co_await inbox->receive(300ms)).has_value()) << "the tampered channel is closed at the device";
-    // A truncated record (shorter than nonce + tag) on the bystander closes it too.
-    Message truncated{bystander->peer_route(), Route(1, Address::local("attacker")), Bytes{0x02, 0, 0, 0}};
-    co_await op.router.send(std::move(truncated));
-    Message after{Route{bystander->encryptor(), Address::local("echo")}, Route(1, Address::local("app")), text("x")};
-    co_await op.router.send(std::move(after));
-    EXPECT_FALSE((co_await inbox->receive(300ms)).has_value());
+    Bytes forged_close = forged;
+    forged_close[0] = 0x06;
+    for (const Bytes& attack : {forged, Bytes{0x02, 0, 0, 0}, forged_close, Bytes{0x03, 'g', 'o', 'n', 'e'}}) {
+      // To the device's end over the link, and to this node's own end.
+      Message there{channel->peer_route(), Route(1, Address::local("attacker")), attack};
+      co_await op.router.send(std::move(there));
+      Message here{Route{channel->decryptor()}, Route(1, Address::local("attacker")), attack};
+      here.origin = std::make_shared<const MessageOrigin>();
+      co_await op.router.send(std::move(here));
+    }
+    CO_ASSERT_TRUE(co_await echoes("still here"));
+    // Past the probe timeout: the refusals were answered under the keys, so nothing closed.
+    asio::steady_timer past(co_await asio::this_coro::executor, 600ms);
+    co_await past.async_wait(asio::use_awaitable);
+    EXPECT_EQ(channel->state(), SecureChannel::State::established) << channel->failure();
+    EXPECT_GE(channel->records_rejected(), 3u);
+    EXPECT_EQ(channel->refusals_seen(), 1u);
+    CO_ASSERT_TRUE(co_await echoes("and still"));
+    op.stop(), device.stop();
+  }());
+}
+
+// A channel whose far end is really gone (its node forgot it) heals: the refusal goes unanswered under the keys,
+// and the channel closes within the probe timeout with the refusal's reason.
+TEST(SecureChannel, AChannelWhoseFarEndIsGoneClosesWhenTheRefusalGoesUnanswered) {
+  asio::io_context io;
+  Fleet fleet;
+  LoopbackNode device(io), op(io);
+  device.router.set_dead_letters(std::make_shared<ChannelDeadLetters>(device.router));
+  SecureChannelListener::start(io.get_executor(), device.router, fleet.device_options());
+  run_scenario(io, [&]() -> asio::awaitable<void> {
+    ChannelOptions mine = fleet.operator_options(fleet.credential_for(*fleet.operator_node));
+    mine.probe_timeout = 300ms;
+    auto channel = connect(op, device, mine);
+    CO_ASSERT_TRUE(co_await channel->established());
+    const Address far_end = channel->peer_route().back();
+    device.router.unregister_worker(far_end);
+    const auto sent_at = std::chrono::steady_clock::now();
+    Message lost{Route{channel->encryptor(), Address::local("echo")}, Route(1, Address::local("app")), text("x")};
+    co_await op.router.send(std::move(lost));
+    CO_ASSERT_TRUE(co_await test::eventually([&] { return channel->state() == SecureChannel::State::closed; }, 3s));
+    EXPECT_LT(std::chrono::steady_clock::now() - sent_at, 1s);
+    EXPECT_EQ(channel->failure().find("refused by the peer: no such channel any more"), 0u) << channel->failure();
     op.stop(), device.stop();
   }());
 }
