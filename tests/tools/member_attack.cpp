@@ -66,7 +66,8 @@ struct Attack {
     while (!session->up() && std::chrono::steady_clock::now() < deadline) co_await pause(std::chrono::milliseconds(10));
     co_return session->up();
   }
-  asio::awaitable<std::optional<relay::RelayMessage>> ask_relay(relay::RelayMessage request, std::chrono::milliseconds limit) {
+  // Callers pass named values: GCC 12 destroys some temporaries of a co_await expression twice.
+  asio::awaitable<std::optional<relay::RelayMessage>> ask_relay(const relay::RelayMessage& request, std::chrono::milliseconds limit) {
     Message message{session->route_to(relay::kServiceAddress), Route{Address::local("relay-client")}, relay::encode(request)};
     co_await router.send(std::move(message));
     auto answer = co_await inbox->receive(limit);
@@ -76,7 +77,8 @@ struct Attack {
     co_return *decoded;
   }
   asio::awaitable<int> register_name(const std::string& name) {
-    auto answer = co_await ask_relay(relay::Register{name, me->identifier()}, std::chrono::seconds(3));
+    const relay::RelayMessage request = relay::Register{name, me->identifier()};
+    auto answer = co_await ask_relay(request, std::chrono::seconds(3));
     if (!answer) {
       std::printf("no answer for %s\n", name.c_str());
       co_return 4;
@@ -134,7 +136,8 @@ asio::awaitable<void> run(Attack& a, std::optional<identity::EnrollmentToken> to
     const int count = args.size() > 2 ? std::atoi(args[2].c_str()) : 0;
     a.code = 0;
     for (int i = 0; i < std::max(count, 1); ++i) {
-      const int got = co_await a.register_name(count > 0 ? args[1] + "-" + std::to_string(i) : args[1]);
+      const std::string name = count > 0 ? args[1] + "-" + std::to_string(i) : args[1];
+      const int got = co_await a.register_name(name);
       if (got != 0) a.code = got;
     }
   } else if (action == "squat" && args.size() == 3) {
@@ -147,7 +150,8 @@ asio::awaitable<void> run(Attack& a, std::optional<identity::EnrollmentToken> to
         continue;
       }
       ++tries;
-      auto answer = co_await a.ask_relay(relay::Register{args[1], a.me->identifier()}, std::chrono::milliseconds(200));
+      const relay::RelayMessage request = relay::Register{args[1], a.me->identifier()};
+      auto answer = co_await a.ask_relay(request, std::chrono::milliseconds(200));
       if (answer && std::holds_alternative<relay::Registered>(*answer)) {
         std::printf("registered %s: hijacked\n", args[1].c_str());
         a.code = 0;
