@@ -34,6 +34,7 @@ start_hub hub2 "$hp" hub OCKAM_RELAY_NAMES_PER_IDENTITY=3; hub=$last_pid
 wait_for_log "$work/hub2.log" "relay \"dev1\" re-registered .* \(owner $outlet_id\)" 15
 set +e; wait "$squat"; rc=$?; set -e; forget_pid "$squat"
 [ "$rc" -eq 3 ] || fail "the squatter got dev1 after the hub restarted (exit $rc): $(cat "$work/squat.out")"
+echo "squatter across the hub restart: $(grep '^squat: ' "$work/squat.out")"
 grep -q "refused dev1: the name belongs to another identity" "$work/squat.out" || fail "the squatter was not refused: $(cat "$work/squat.out")"
 grep -q "refused relay \"dev1\" to $mallory_id: the name belongs to $outlet_id" "$work/hub2.log" ||
   fail "the hub did not log the squatter's refusal"
