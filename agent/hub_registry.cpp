@@ -66,6 +66,7 @@ std::vector<relay::StoredRelay> HubRegistry::load() {
 }
 
 void HubRegistry::persist(const relay::RelayTable& table) {
+  dirty_ = false;
   std::vector<relay::StoredRelay> relays;
   relays.reserve(table.size());
   for (const auto& [name, binding] : table.bindings()) relays.push_back({name, binding.owner, binding.last_seen});
@@ -92,6 +93,7 @@ asio::awaitable<void> HubRegistry::poll() {
     if (ec) co_return;
     if (revocation_watch_.changed()) reload_revocations();
     take_release_requests();
+    if (dirty_) persist(relays_->table());
     if (std::chrono::steady_clock::now() - seen_at >= kRelaySeenInterval) {
       seen_at = std::chrono::steady_clock::now();
       relays_->touch_online();

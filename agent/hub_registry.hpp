@@ -43,8 +43,9 @@ class HubRegistry : public std::enable_shared_from_this<HubRegistry> {
   void start(std::shared_ptr<relay::RelayService> relays, std::shared_ptr<channel::SecureChannelListener> listener);
 
   bool revoked(const std::string& identifier) const { return revocations_.contains(identifier); }
-  // RelayService::Options::persist.
+  // RelayService::Options::persist, and persist_soon (stored on the next poll: a reconnect storm is one write).
   void persist(const relay::RelayTable& table);
+  void persist_soon() { dirty_ = true; }
 
  private:
   asio::awaitable<void> poll();
@@ -59,6 +60,7 @@ class HubRegistry : public std::enable_shared_from_this<HubRegistry> {
   identity::FileWatch revocation_watch_;
   std::shared_ptr<relay::RelayService> relays_;
   std::shared_ptr<channel::SecureChannelListener> listener_;
+  bool dirty_ = false;
 };
 
 // The hub's dead letters: a record for a reply address that has gone (its sender's channel closed) gets the

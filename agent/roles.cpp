@@ -160,6 +160,7 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
   node.router.set_dead_letters(dead_letters);
   relay::RelayService::Options relay_options{
       .persist = [registry](const relay::RelayTable& table) { registry->persist(table); },
+      .persist_soon = [registry] { registry->persist_soon(); },
       .offline = dead_letters};
   if (config.relay_names_per_identity) relay_options.limits.names_per_owner = *config.relay_names_per_identity;
   if (config.relay_keep) relay_options.limits.keep_unseen = static_cast<std::uint64_t>(config.relay_keep->count());
@@ -190,7 +191,7 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
                config.listen.to_string(), enrollment.credential_lifetime.count(), relay_options.limits.names_per_owner,
                relay_options.limits.keep_unseen);
   notify_ready(config);
-  on_termination(node, [] {}, [] { return std::size_t{0}; }, [] {});
+  on_termination(node, [] {}, [] { return std::size_t{0}; }, [registry, relays] { registry->persist(relays->table()); });
   node.io.run();
   return 0;
 }

@@ -152,7 +152,13 @@ asio::awaitable<void> RelayService::handle_message(Message message) {
     router_.register_worker(Address::local(relay_address),
                             std::make_shared<RelayForwarder>(weak_from_this(), request->name));
   }
-  persist();  // the owner, or when it was last seen
+  // A new owner is stored at once; a re-registration's "last seen" soon (coalesced), so a hub restart that brings
+  // every device back at once does not rewrite the file once per device.
+  if (outcome == RegisterOutcome::created) {
+    persist();
+  } else if (options_.persist_soon) {
+    options_.persist_soon();
+  }
   spdlog::info("relay \"{}\" {} -> {}{}", request->name,
                outcome == RegisterOutcome::created ? "registered" : "re-registered", to_string(to_node),
                verified ? " (owner " + owner + ")" : std::string());
@@ -274,7 +280,14 @@ std::vector<std::string> RelayService::drop_owner(const std::string& owner, cons
   for (const auto& [name, binding] : table_.bindings()) {
     if (binding.owner == owner) names.push_back(name);
   }
-  for (const auto& name : names) release(name, why);
+  for (const auto& name : names) {
+    const RelayBinding* binding = table_.find(name);
+    spdlog::warn("relay \"{}\" of {} released: {}", name, binding->owner, why);
+    forget_name(name);
+    table_.release(name);
+    router_.unregister_worker(forwarder_address(name));
+  }
+  if (!names.empty()) persist();
   return names;
 }
 

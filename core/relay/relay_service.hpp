@@ -39,8 +39,11 @@ class RelayService final : public Worker, public std::enable_shared_from_this<Re
   struct Options {
     RelayLimits limits{};
     std::function<std::uint64_t()> clock{};  // seconds since the epoch; default: the system clock
-    // Called after every change of owner (created, released, dropped), to store the table (relay_store.hpp).
+    // Called after every change of owner (created, released, dropped) and by touch_online(), to store the table
+    // (relay_store.hpp).
     std::function<void(const RelayTable&)> persist{};
+    // Called when only "last seen" changed: store the table within a while (the hub coalesces these).
+    std::function<void()> persist_soon{};
     // Where a message for an offline relay goes (the hub's dead letters: a record gets a refusal at once).
     std::shared_ptr<Worker> offline{};
   };

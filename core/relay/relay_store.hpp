@@ -1,6 +1,7 @@
 #pragma once
 // The hub's relay names on disk: file "relays" in its data dir, rewritten atomically (mode 0600, temporary
-// name, fsync, rename) after every change of owner and read at start, so a restart changes no owner.
+// name, fsync, rename) after every change of owner (and hourly, for "last seen") and read at start, so a restart
+// changes no owner.
 //
 //   relays = line*
 //   line   = name SP owner SP last_seen LF     name: a relay name; owner: 1-255 printable ASCII, no space;
