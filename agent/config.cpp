@@ -5,6 +5,7 @@
 #include "token_command.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 
 namespace portico::agent {
@@ -72,6 +73,30 @@ std::optional<ConfigError> load_membership(const Environment& env, Config& confi
                    exit_code::kAllow);
     }
     config.allow = std::move(*attributes);
+  }
+  if (auto forward_identity = env("OCKAM_FORWARD_IDENTITY")) {
+    if (!identity::is_identifier(*forward_identity)) {
+      return error("OCKAM_FORWARD_IDENTITY", "'" + *forward_identity + "' is not an identifier (I and 64 hex digits, "
+                   "printed by the outlet at start)", "I7c1e…", exit_code::kForwardIdentity);
+    }
+    config.forward_identity = *forward_identity;
+  }
+  if (auto per_identity = env("OCKAM_RELAY_NAMES_PER_IDENTITY")) {
+    std::size_t value = 0;
+    const auto [end, ec] = std::from_chars(per_identity->data(), per_identity->data() + per_identity->size(), value);
+    if (ec != std::errc{} || end != per_identity->data() + per_identity->size() || value < 1 || value > 65536) {
+      return error("OCKAM_RELAY_NAMES_PER_IDENTITY", "'" + *per_identity + "' is not a whole number from 1 to 65536",
+                   "8", exit_code::kRelayNamesPerIdentity);
+    }
+    config.relay_names_per_identity = value;
+  }
+  if (auto keep = env("OCKAM_RELAY_KEEP")) {
+    auto parsed = parse_duration(*keep);
+    if (!parsed) {
+      return error("OCKAM_RELAY_KEEP", "'" + *keep + "' is not a duration (s, m, h, d; at most 3650d)", "90d",
+                   exit_code::kRelayKeep);
+    }
+    config.relay_keep = *parsed;
   }
   if (auto ttl = env("OCKAM_CREDENTIAL_TTL")) {
     auto parsed = parse_duration(*ttl);

@@ -43,6 +43,11 @@ struct Config {
   std::optional<std::string> hub_identity;          // OCKAM_HUB_IDENTITY
   std::map<std::string, std::string> allow;         // outlet: OCKAM_ALLOW, attributes an inlet's credential needs
   std::optional<std::chrono::seconds> credential_ttl;  // hub: OCKAM_CREDENTIAL_TTL, lifetime of credentials issued
+  // Relay trust. Inlet: the one outlet identity accepted for OCKAM_FORWARD (else the one pinned on first use).
+  // Hub: relay names one identity may hold, and how long a name whose device is not seen stays its owner's.
+  std::optional<std::string> forward_identity;           // OCKAM_FORWARD_IDENTITY
+  std::optional<std::size_t> relay_names_per_identity;   // OCKAM_RELAY_NAMES_PER_IDENTITY
+  std::optional<std::chrono::seconds> relay_keep;        // OCKAM_RELAY_KEEP
   std::vector<std::string> warnings;  // printed once logging is up
 };
 
@@ -69,7 +74,10 @@ inline constexpr int kEnroll = 21;
 inline constexpr int kHubIdentity = 22;
 inline constexpr int kAllow = 23;
 inline constexpr int kCredentialTtl = 24;
-inline constexpr int kRefused = 25;  // the hub refused this node for good (e.g. a spent token and no credential)
+inline constexpr int kRefused = 25;
+inline constexpr int kForwardIdentity = 30;
+inline constexpr int kRelayNamesPerIdentity = 31;
+inline constexpr int kRelayKeep = 32;  // the hub refused this node for good (e.g. a spent token and no credential)
 }  // namespace exit_code
 
 using Environment = std::function<std::optional<std::string>(std::string_view name)>;

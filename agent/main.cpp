@@ -4,6 +4,8 @@
 //   portico send ROUTE TEXT [N]   send TEXT along ROUTE N times and print each reply
 //   portico health                ask the agent this environment configures whether it is healthy (exit 0/1)
 //   portico token [--uses N] [--ttl DURATION] [key=value ...]   create an enrollment token (on the hub)
+//   portico revoke IDENTIFIER | --list           revoke a member (on the hub), or list the revoked
+//   portico relay release NAME | forget NAME      free a relay name (hub) / forget its pinned owner (inlet)
 //   portico version
 
 #include <cstdio>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "admin_commands.hpp"
 #include "commands.hpp"
 #include "health.hpp"
 #include "token_command.hpp"
@@ -27,10 +30,15 @@ int main(int argc, char** argv) {
                 "       portico health                is the agent with this environment healthy? (exit 0 or 1)\n"
                 "       portico token [--uses N] [--ttl DURATION] [key=value ...]\n"
                 "                                     create an enrollment token with the hub's OCKAM_DATA\n"
+                "       portico revoke IDENTIFIER | --list   revoke a member with the hub's OCKAM_DATA\n"
+                "       portico relay release NAME    free a relay name for a new owner (hub's OCKAM_DATA)\n"
+                "       portico relay forget NAME     forget the outlet identity pinned for NAME (inlet's OCKAM_DATA)\n"
                 "       portico version\n");
     return 0;
   }
   if (command == "health") return portico::agent::run_health();
+  if (command == "revoke") return portico::agent::run_revoke(std::vector<std::string>(argv + 2, argv + argc));
+  if (command == "relay") return portico::agent::run_relay(std::vector<std::string>(argv + 2, argv + argc));
   if (command == "token") return portico::agent::run_token(std::vector<std::string>(argv + 2, argv + argc));
   if (command == "send") {
     if (argc < 4 || argc > 5) {

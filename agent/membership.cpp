@@ -14,6 +14,8 @@ namespace {
 
 constexpr auto kEnrollTimeout = std::chrono::seconds(10);
 constexpr auto kRefreshRetry = std::chrono::seconds(30);
+// The hub's public key (hex and a newline), kept once a hub channel proved it, to check stored credentials at start.
+constexpr const char* kHubKeyFile = "hub_key";
 
 }  // namespace
 
@@ -44,6 +46,7 @@ Membership::Membership(Router& router, std::shared_ptr<channel::HubSession> hub,
                        std::optional<identity::EnrollmentToken> token, std::string self)
     : router_(router), hub_(std::move(hub)), vault_(std::move(vault)), trust_(std::move(trust)),
       token_(std::move(token)), self_(std::move(self)), refresh_timer_(hub_->executor()) {
+  check_stored();
   // A stored credential is shown when valid, and also when it is not but there is no token to replace it: the hub
   // is the judge, and says why it refuses (e.g. expired), in both logs.
   if (trust_.credential && (usable(*trust_.credential) || !token_)) {
@@ -59,16 +62,62 @@ std::shared_ptr<Membership> Membership::start(Router& router, std::shared_ptr<ch
   std::weak_ptr<Membership> weak = membership;
   hub->on_state_change([weak](bool up) {
     auto alive = weak.lock();
-    if (alive && up) asio::co_spawn(alive->hub_->executor(), alive->on_hub_up(), asio::detached);
+    if (!alive || !up) return;
+    alive->remember_hub_key();
+    alive->check_stored();  // before anyone presents it to peers
+    asio::co_spawn(alive->hub_->executor(), alive->on_hub_up(), asio::detached);
   });
   asio::co_spawn(hub->executor(), membership->keep_fresh(), asio::detached);
   return membership;
 }
 
 bool Membership::usable(const identity::Credential& credential) const {
-  return credential.subject == self_ && credential.issuer == trust_.hub_identifier &&
-         credential.expires_at > identity::system_now();
+  if (credential.subject != self_ || credential.issuer != trust_.hub_identifier ||
+      credential.expires_at <= identity::system_now()) {
+    return false;
+  }
+  // The signature, against the key the hub proved (now, or on an earlier channel: file "hub_key").
+  const auto key = hub_key();
+  if (!key) return true;
+  return !identity::verify_credential(credential, *key, identity::system_now());
 }
+
+std::optional<identity::PublicKey> Membership::hub_key() const {
+  if (hub_->hub()) return hub_->hub()->identity_key;
+  auto bytes = identity::read_file(vault_.dir() / kHubKeyFile);
+  if (!bytes) return std::nullopt;
+  auto key = identity::from_hex(std::string_view(as_chars(*bytes)).substr(0, 2 * identity::kPublicKeyBytes));
+  if (!key || key->size() != identity::kPublicKeyBytes) return std::nullopt;
+  identity::PublicKey hub{};
+  std::copy(key->begin(), key->end(), hub.begin());
+  if (identity::identifier_of(hub) != trust_.hub_identifier) return std::nullopt;
+  return hub;
+}
+
+void Membership::remember_hub_key() {
+  if (!hub_->hub()) return;
+  const std::string hex = identity::to_hex(hub_->hub()->identity_key) + "\n";
+  if (auto stored = identity::read_file(vault_.dir() / kHubKeyFile); stored && as_chars(*stored) == hex) return;
+  if (auto ec = identity::write_private_file(vault_.dir() / kHubKeyFile, as_bytes(hex))) {
+    spdlog::warn("cannot keep the hub's key in {}: {}", vault_.dir().string(), ec.message());
+  }
+}
+
+void Membership::check_stored() {
+  if (!trust_.credential) return;
+  const auto key = hub_key();
+  if (!key) return;
+  const auto ec = identity::verify_credential(*trust_.credential, *key, identity::system_now());
+  if (!ec || ec == identity::CredentialError::expired) return;
+  spdlog::error("the stored credential does not verify against hub {}'s key ({}): discarded{}", trust_.hub_identifier,
+                ec.message(), token_ ? "; enrolling again with OCKAM_ENROLL" : "; set OCKAM_ENROLL to enroll again");
+  trust_.credential.reset();
+  hub_->set_credential({});
+  std::error_code ignored;
+  std::filesystem::remove(vault_.dir() / "credential", ignored);
+  for (const auto& observer : observers_) observer();
+}
+
 
 bool Membership::member() const { return trust_.credential && usable(*trust_.credential); }
 
@@ -105,7 +154,8 @@ asio::awaitable<void> Membership::enroll() {
     co_return;
   }
   if (!usable(*credential)) {
-    spdlog::error("enrollment with hub {}: the credential it issued is not for this node or not valid; ignored",
+    spdlog::error("enrollment with hub {}: the credential it answered is not for this node, not signed by the hub or "
+                  "not valid; rejected",
                   trust_.hub_identifier);
     co_return;
   }
@@ -128,6 +178,7 @@ void Membership::adopt(identity::Credential credential, const char* how) {
   refresh_timer_.cancel();  // re-plan the refresh for the new expiry
   for (const auto& observer : observers_) observer();
 }
+
 
 asio::awaitable<void> Membership::keep_fresh() {
   auto self = shared_from_this();
@@ -154,7 +205,7 @@ asio::awaitable<void> Membership::keep_fresh() {
                                                             std::nullopt, kEnrollTimeout, &refusal);
     if (!credential || !usable(*credential)) {
       spdlog::warn("credential refresh with hub {} failed: {}{}; retrying in {} s", trust_.hub_identifier,
-                   credential ? "not a valid credential for this node" : credential.error().message(),
+                   credential ? "not a valid credential for this node (subject, issuer, signature, expiry)" : credential.error().message(),
                    refusal.empty() ? "" : ": " + refusal, kRefreshRetry.count());
       co_await sleep(kRefreshRetry);
       continue;

@@ -7,6 +7,12 @@
 //   credential    data dir file "credential"; when it is missing, expired or was issued by another hub and
 //                 OCKAM_ENROLL is set, the node enrolls over its hub channel as soon as that is up, stores the
 //                 credential and opens the channel again to present it
+//   hub key       data dir file "hub_key": the key the hub proved on its channel (hex), so a stored credential's
+//                 signature is checked at start, before it is shown even to the hub
+//   checks        every credential (stored, enrolled, refreshed) is checked in full before it is stored or
+//                 presented to peers: subject, issuer, expiry, and the signature against the key the hub proved
+//                 on its channel; enrollment answers are taken only from the hub's own "enroll" service
+//                 (channel/admission.hpp), never from anything routed through the hub
 //   refresh       at two thirds of the credential's lifetime, over the member channel; the new credential is
 //                 presented to the hub on the open channel (no reconnect)
 //
@@ -60,7 +66,13 @@ class Membership : public std::enable_shared_from_this<Membership> {
   asio::awaitable<void> on_hub_up();
   asio::awaitable<void> enroll();
   asio::awaitable<void> keep_fresh();
+  // Subject, issuer, expiry and, once the hub channel has proven the hub's key, the signature.
   bool usable(const identity::Credential& credential) const;
+  // Drops a stored credential whose signature the proven hub key does not verify (a forgery written to disk).
+  void check_stored();
+  // The hub's key: as its channel proved it, else as kept in the data dir from an earlier channel.
+  std::optional<identity::PublicKey> hub_key() const;
+  void remember_hub_key();
   void adopt(identity::Credential credential, const char* how);
 
   Router& router_;

@@ -17,7 +17,11 @@
 #include "identity/enrollment_client.hpp"
 #include "identity/enrollment_service.hpp"
 #include "identity/vault.hpp"
+#include "hub_registry.hpp"
+#include "identity/membership_messages.hpp"
 #include "membership.hpp"
+#include "membership_notices.hpp"
+#include "relay_pins.hpp"
 #include "monitor.hpp"
 #include "node_state.hpp"
 #include "platform/platform.hpp"
@@ -39,9 +43,12 @@ constexpr auto kDrainTime = std::chrono::seconds(3);
 constexpr auto kInletChannelIdle = std::chrono::minutes(5);
 constexpr auto kOutletChannelIdle = std::chrono::minutes(10);
 
-// One node: the io_context, router and TCP transport every role has.
+// One node: the io_context, router and TCP transport every role has. A hub dials nothing: its router has no
+// transport for "1#host:port" hops, so no message can make it open a connection (its links are accepted ones).
 struct Node {
-  Node() : tcp(io.get_executor(), router) { router.register_transport(transport_type::kTcp, tcp); }
+  explicit Node(bool dials = true) : tcp(io.get_executor(), router) {
+    if (dials) router.register_transport(transport_type::kTcp, tcp);
+  }
   asio::io_context io;
   Router router;
   TcpTransport tcp;
@@ -130,7 +137,7 @@ void notify_ready(const Config& config) {
 }  // namespace
 
 int run_hub(const Config& config, const platform::PlatformInfo& host) {
-  Node node;
+  Node node(false);
   auto acceptor = listen_on(node.io, config.listen, "OCKAM_LISTEN");
   if (!acceptor) return exit_code::kListen;
   auto me = load_identity(config);
@@ -139,11 +146,25 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
   if (!monitor.start(config.data_dir.value_or(""))) return exit_code::kMetrics;
   spdlog::info("{}", platform::summary(host));
   spdlog::info("identity {}", me->identifier());
-  // Default deny: plaintext reaches only the channel listener; non-members only enrollment (channel/admission.hpp).
-  node.router.set_admission([](const Message& message) { return channel::hub_admission(message, identity::system_now()); });
+  // Relay names, revocations and release requests in the data dir (hub_registry.hpp).
+  auto registry = std::make_shared<HubRegistry>(node.io, node.router, config.data_dir.value_or(""));
+  auto stored_relays = registry->load();
+  auto revoked = [registry](const std::string& identifier) { return registry->revoked(identifier); };
+  // Default deny: plaintext reaches only the channel listener; non-members only enrollment; members only the
+  // hub's services; revoked identities nothing (channel/admission.hpp).
+  node.router.set_admission([revoked](const Message& message) {
+    return channel::hub_admission(message, identity::system_now(), revoked);
+  });
   // A node still sending on a channel whose next hop is gone (that node's link closed) is told so.
-  node.router.set_dead_letters(std::make_shared<channel::ChannelDeadLetters>(node.router));
-  auto relays = relay::RelayService::start(node.router);
+  auto dead_letters = hub_dead_letters(node.router, std::make_shared<channel::ChannelDeadLetters>(node.router));
+  node.router.set_dead_letters(dead_letters);
+  relay::RelayService::Options relay_options{
+      .persist = [registry](const relay::RelayTable& table) { registry->persist(table); },
+      .persist_soon = [registry] { registry->persist_soon(); },
+      .offline = dead_letters};
+  if (config.relay_names_per_identity) relay_options.limits.names_per_owner = *config.relay_names_per_identity;
+  if (config.relay_keep) relay_options.limits.keep_unseen = static_cast<std::uint64_t>(config.relay_keep->count());
+  auto relays = relay::RelayService::start(node.router, relay_options, stored_relays);
   monitor.watch({.relays_registered = [relays] { return std::uint64_t{relays->table().size()}; }});
   node.router.register_worker(Address::local("echo"), std::make_shared<EchoWorker>(node.router, Address::local("echo")));
   auto counters = monitor.counters();
@@ -155,17 +176,22 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
   });
   // A node's channel lives on its link: when the link closes, so does the channel (and its relay goes offline).
   node.tcp.on_accepted_link_closed([listener](const Address& link) { listener->close_channels("its link closed", link); });
+  // The relay's reply addresses for a node whose channel closed lead nowhere any more.
+  listener->on_channel_closed([relays](const Address& encryptor, const std::string&) { relays->forget_route(encryptor); });
+  registry->start(relays, listener);
   identity::EnrollmentService::Options enrollment;
+  enrollment.revoked = revoked;
   if (config.credential_ttl) enrollment.credential_lifetime = *config.credential_ttl;
   node.router.register_worker(Address::local(std::string(identity::kEnrollAddress)),
                               std::make_shared<identity::EnrollmentService>(
                                   node.router, *me, identity::TokenStore(config.data_dir.value_or("")), enrollment));
   asio::co_spawn(node.io, node.tcp.serve(*acceptor), asio::detached);
   spdlog::info("hub listening on {}: secure channels at 0#secure; members reach the relay service (0#relay) and echo; "
-               "enrollment at 0#enroll; credentials last {} s", config.listen.to_string(),
-               enrollment.credential_lifetime.count());
+               "enrollment at 0#enroll; credentials last {} s; {} relay names per identity, kept {} s unseen",
+               config.listen.to_string(), enrollment.credential_lifetime.count(), relay_options.limits.names_per_owner,
+               relay_options.limits.keep_unseen);
   notify_ready(config);
-  on_termination(node, [] {}, [] { return std::size_t{0}; }, [] {});
+  on_termination(node, [] {}, [] { return std::size_t{0}; }, [registry, relays] { registry->persist(relays->table()); });
   node.io.run();
   return 0;
 }
@@ -192,7 +218,7 @@ std::optional<Trust> trust_of(const Config& config) {
 }
 
 HubMember join_hub(Node& node, const Config& config, const platform::PlatformInfo& host, const identity::Identity& me,
-                   Trust trust, Monitor& monitor, std::set<std::string> hub_answers) {
+                   Trust trust, Monitor& monitor, std::map<std::string, std::string> hub_answers) {
   const std::string hub_identifier = trust.hub_identifier;
   spdlog::info("hub {} must prove identity {}", config.hub.to_string(), hub_identifier);
   HubMember member;
@@ -207,7 +233,8 @@ HubMember join_hub(Node& node, const Config& config, const platform::PlatformInf
   });
   member.membership = Membership::start(node.router, member.session, identity::Vault(config.data_dir.value_or("")),
                                         std::move(trust), config.enroll, me.identifier());
-  hub_answers.insert(std::string(identity::kEnrollClientAddress));
+  hub_answers.emplace(identity::kEnrollClientAddress, identity::kEnrollAddress);
+  hub_answers.emplace(identity::kMembershipAddress, identity::kMembershipAddress);
   node.router.set_admission([access = channel::NodeAccess{hub_identifier, std::move(hub_answers)}](const Message& m) {
     return channel::node_admission(access, m);
   });
@@ -232,14 +259,23 @@ int run_inlet(const Config& config, const platform::PlatformInfo& host) {
   spdlog::info("{}", platform::summary(host));
   spdlog::info("identity {}", me->identifier());
   auto hub = join_hub(node, config, host, *me, std::move(*trust), monitor,
-                      {std::string(channel::OutletChannel::kLookupAddress)});
+                      {{std::string(channel::OutletChannel::kLookupAddress), std::string(relay::kServiceAddress)}});
   auto counters = monitor.counters();
   auto outlet_channel = channel::OutletChannel::start(node.router, hub.session, {
       .channel = {.identity = hub.me, .credential = hub.membership->credential_bytes(), .aes_hardware = host.fast_aes,
                   .idle_timeout = kInletChannelIdle,
                   .on_handshake_failure = [counters](const std::string&) { ++counters->handshake_failures; }},
       .relay_name = config.forward,
+      // The owner the hub names must be the one pinned on first use, or OCKAM_FORWARD_IDENTITY (relay_pins.hpp).
+      .vet_owner = [pins = RelayPins(config.data_dir.value_or("")), name = config.forward,
+                    expected = config.forward_identity](const std::string& owner) { return pins.vet(name, owner, expected); },
   });
+  // The hub revoked the outlet this inlet talks to: its channel closes now.
+  node.router.register_worker(Address::local(std::string(identity::kMembershipAddress)),
+                              std::make_shared<MembershipNotices>([weak = std::weak_ptr(outlet_channel)](const std::string& id) {
+                                auto channel = weak.lock();
+                                if (channel && channel->owner() == id) channel->discard("the hub revoked " + id);
+                              }));
   portal::PortalInlet inlet(node.router, {}, "relay \"" + config.forward + "\"", {.counters = monitor.counters()});
   inlet.set_routes(outlet_channel->routes());
   // An end-to-end channel that closes (the outlet restarted and refused its records, say) takes its open streams
@@ -288,7 +324,7 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
   spdlog::info("identity {}", me->identifier());
   const std::string name = relay_name(config, host.device_id, *node_id);
   auto hub = join_hub(node, config, host, *me, std::move(*trust), monitor,
-                      {std::string(relay::RelayClient::kClientAddress)});
+                      {{std::string(relay::RelayClient::kClientAddress), std::string(relay::kServiceAddress)}});
   auto outlet = portal::PortalOutlet::start(node.io.get_executor(), node.router, config.outlet_target,
                                             {.counters = monitor.counters()});
   // Inlets reach the outlet through an end-to-end channel to this listener: members of the hub only, with the
@@ -322,6 +358,11 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
       outlet->reset_via(encryptor, "its end-to-end channel closed: " + why);
     });
   });
+  // The hub revoked an identity: every end-to-end channel with it closes now, and the streams through them.
+  node.router.register_worker(Address::local(std::string(identity::kMembershipAddress)),
+                              std::make_shared<MembershipNotices>([&listener](const std::string& id) {
+                                if (listener) listener->close_channels_with(id, "the hub revoked " + id);
+                              }));
   // Inlets check the outlet's credential when they open a channel: present the newest one from each refresh on.
   hub.membership->on_credential([&] {
     if (listener && hub.session->hub()) listener->set_options(listener_options());

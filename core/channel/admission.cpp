@@ -4,6 +4,8 @@
 #include "channel/secure_channel.hpp"
 #include "identity/enrollment_service.hpp"
 #include "portal/portal_messages.hpp"
+#include "relay/relay_messages.hpp"
+#include "relay/relay_service.hpp"
 
 namespace portico::channel {
 namespace {
@@ -18,16 +20,27 @@ bool is_stream(const Address& address) {
 
 bool is_named(const Address& address, std::string_view name) { return address.is_local() && address.value == name; }
 
+// What a member may reach on the hub: its services, nothing that leads elsewhere.
+bool hub_service(const Address& to) {
+  return is_named(to, relay::kServiceAddress) || is_named(to, "echo") || is_named(to, identity::kEnrollAddress) ||
+         has_prefix(to, relay::kRelayAddressPrefix) || relay::RelayService::is_reply_address(to);
+}
+
 }  // namespace
 
-std::string hub_admission(const Message& message, std::uint64_t now) {
+std::string hub_admission(const Message& message, std::uint64_t now,
+                          const std::function<bool(const std::string&)>& revoked) {
   const Address& to = message.onward.front();
   const MessageOrigin& origin = *message.origin;
   if (origin.kind == MessageOrigin::Kind::transport) {
     if (is_named(to, kListenerAddress) || is_decryptor(to)) return {};
     return "only secure channels are served here; open one to \"secure\" first";
   }
-  if (origin.member && origin.member_until > now) return {};
+  if (revoked && revoked(origin.peer)) return "this identity is revoked";
+  if (origin.member && origin.member_until > now) {
+    if (hub_service(to)) return {};
+    return "members reach only the hub's services and relays";
+  }
   if (is_named(to, identity::kEnrollAddress)) return {};
   if (origin.member) return "the credential expired; refresh or enroll again";
   return "not a member: enroll first (OCKAM_ENROLL)";
@@ -42,7 +55,11 @@ std::string node_admission(const NodeAccess& access, const Message& message) {
   }
   if (origin.peer == access.hub) {
     if (is_named(to, kListenerAddress) || is_decryptor(to)) return {};
-    if (to.is_local() && access.hub_answers.contains(to.value)) return {};
+    if (auto answers = access.hub_answers.find(to.value); to.is_local() && answers != access.hub_answers.end()) {
+      const Route& back = message.return_route;
+      if (back.size() == 2 && is_named(back[1], answers->second)) return {};
+      return "only the hub's own " + answers->second + " service answers here, not what is routed through the hub";
+    }
     return "the hub may only reach secure channels here";
   }
   if (is_stream(to)) return {};

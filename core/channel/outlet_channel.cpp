@@ -49,6 +49,7 @@ portal::OutletRoutes OutletChannel::routes() {
 void OutletChannel::discard(const std::string& reason) {
   if (channel_ && channel_->state() != SecureChannel::State::closed) channel_->close(reason);
   channel_.reset();
+  owner_.clear();
 }
 
 asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::route_to_outlet() {
@@ -77,6 +78,11 @@ asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::open() {
   std::string failure;
   auto owner = co_await lookup_owner(failure);
   if (!owner) co_return portal::OutletRoutes::Answer{{}, failure};
+  if (options_.vet_owner) {
+    if (std::string refusal = options_.vet_owner(*owner); !refusal.empty()) {
+      co_return portal::OutletRoutes::Answer{{}, refusal};
+    }
+  }
   ChannelOptions options = options_.channel;
   // Only the identity that owns the relay, and only while the hub vouches for it.
   options.policy = TrustPolicy{.authority = hub_->hub()->identity_key, .expected_identifier = *owner};

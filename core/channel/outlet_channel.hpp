@@ -32,6 +32,9 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
   struct Options {
     ChannelOptions channel;  // identity, credential, AES bit; the policy is set per opening
     std::string relay_name;
+    // Judges the owner the hub names for the relay before any channel opens to it: empty accepts, else why not
+    // (the inlet's pin, relay_pins in the agent). Unset: any owner.
+    std::function<std::string(const std::string& owner)> vet_owner = nullptr;
   };
 
   OutletChannel(Router& router, std::shared_ptr<HubSession> hub, Options options);
@@ -43,6 +46,8 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
   void set_credential(Bytes credential) { options_.channel.credential = std::move(credential); }
   // Closes the current channel; the next stream opens a new one.
   void discard(const std::string& reason);
+  // The outlet identity the current channel is pinned to (empty when none is open).
+  const std::string& owner() const { return owner_; }
   // Called when an established channel closes (refused by the outlet, idle, the hub channel gone), with its
   // encryptor — the first hop of every stream route through it — and the reason.
   using OnLost = std::function<void(const Address& first_hop, const std::string& reason)>;

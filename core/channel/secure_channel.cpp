@@ -201,6 +201,30 @@ void SecureChannelListener::close_channels(const std::string& reason, const std:
   forget_closed();
 }
 
+std::size_t SecureChannelListener::close_channels_with(const std::string& identifier, const std::string& reason) {
+  std::size_t closed = 0;
+  for (const auto& weak : channels_) {
+    auto channel = weak.lock();
+    if (!channel || !channel->peer() || channel->peer()->identifier != identifier) continue;
+    channel->close(reason);
+    ++closed;
+  }
+  forget_closed();
+  return closed;
+}
+
+std::vector<SecureChannelListener::Peer> SecureChannelListener::established_peers() {
+  forget_closed();
+  std::vector<Peer> peers;
+  for (const auto& weak : channels_) {
+    auto channel = weak.lock();
+    if (channel && channel->state() == SecureChannel::State::established && channel->peer()) {
+      peers.push_back({channel->encryptor(), channel->peer()->identifier, channel->peer_route()});
+    }
+  }
+  return peers;
+}
+
 std::size_t SecureChannelListener::open_channels() {
   forget_closed();
   return channels_.size();

@@ -105,6 +105,15 @@ class SecureChannelListener final : public Worker {
   // went down: no Close is sent over it), or all of them when `first_hop` is empty (each told, under its keys).
   void close_channels(const std::string& reason, const std::optional<Address>& first_hop = std::nullopt);
   std::size_t open_channels();
+  // Closes the channels this listener opened with `identifier` (a revoked identity); returns how many.
+  std::size_t close_channels_with(const std::string& identifier, const std::string& reason);
+  // This listener's established channels: encryptor, the peer's identifier and the route to its decryptor.
+  struct Peer {
+    Address encryptor;
+    std::string identifier;
+    Route route;
+  };
+  std::vector<Peer> established_peers();
   // Called when a channel this listener opened closes, with its encryptor (the first hop of every route through
   // it) and the reason.
   using OnChannelClosed = std::function<void(const Address& encryptor, const std::string& reason)>;

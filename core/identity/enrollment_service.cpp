@@ -19,6 +19,7 @@ EnrollmentMessage EnrollmentService::answer(const Message& message) {
     return refuse(message, "enrollment is only answered inside a secure channel to the hub");
   }
   const MessageOrigin& origin = *message.origin;
+  if (options_.revoked && options_.revoked(origin.peer)) return refuse(message, "this identity is revoked");
   auto decoded = decode_enrollment_message(message.payload);
   if (!decoded) return refuse(message, "malformed enrollment request: " + decoded.error().message());
 

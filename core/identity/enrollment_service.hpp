@@ -6,6 +6,7 @@
 // they do not hold.
 //   EnrollRequest{secret}  a valid token (TokenStore::redeem)   -> Enrolled{credential with the token's attributes}
 //   RefreshRequest{}       from a current member                -> Enrolled{credential with the same attributes}
+//   either, from a revoked identity                             -> EnrollRefused
 //   anything else                                               -> EnrollRefused{reason}
 // Each credential is valid from now for `credential_lifetime`. Every enrollment and every refusal is one log
 // line naming the peer. The hub's access rules let non-members reach this worker and nothing else.
@@ -34,6 +35,8 @@ class EnrollmentService final : public Worker {
   struct Options {
     std::chrono::seconds credential_lifetime = kDefaultCredentialLifetime;
     std::function<std::uint64_t()> clock = system_now;  // seconds since the epoch
+    // Whether an identifier is revoked (`portico revoke`): it is refused both enrollment and refresh.
+    std::function<bool(const std::string&)> revoked = nullptr;
   };
 
   EnrollmentService(Router& router, Identity hub, TokenStore tokens, Options options);

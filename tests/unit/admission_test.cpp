@@ -39,10 +39,27 @@ TEST(HubAdmission, PlaintextReachesOnlyTheListenerAndDecryptors) {
   EXPECT_NE(hub_admission(routed, kNow), "") << "no routing through the hub in plaintext";
 }
 
-TEST(HubAdmission, MembersRouteAnywhere) {
+TEST(HubAdmission, MembersReachOnlyTheHubsServices) {
   auto member = from_peer("Ia", true);
-  for (const char* address : {"relay", "forward_to_db", "sc-0123456789abcdef-enc", "echo"}) {
+  for (const char* address : {"relay", "forward_to_db", "reply-0123456789abcdef", "echo", "enroll"}) {
     EXPECT_EQ(hub_admission(to(address, member), kNow), "") << address;
+  }
+  // Another node's channel (a member could speak to that node as the hub), a link, and anything the hub would
+  // have to dial.
+  for (const char* address : {"sc-0123456789abcdef-enc", "sc-0123456789abcdef", "tcp-in-0123456789abcdef", "secure"}) {
+    EXPECT_NE(hub_admission(to(address, member), kNow), "") << address;
+  }
+  Message routed{Route{Address::tcp("127.0.0.1:9999")}, {}, {}};
+  routed.origin = member;
+  EXPECT_NE(hub_admission(routed, kNow), "") << "the hub dials nothing a member names";
+}
+
+TEST(HubAdmission, ARevokedIdentityReachesNothing) {
+  auto revoked = [](const std::string& id) { return id == "Ia"; };
+  for (const char* address : {"relay", "forward_to_db", "echo", "enroll"}) {
+    EXPECT_NE(hub_admission(to(address, from_peer("Ia", true)), kNow, revoked).find("revoked"), std::string::npos);
+    EXPECT_NE(hub_admission(to(address, from_peer("Ia", false)), kNow, revoked), "");
+    EXPECT_EQ(hub_admission(to(address, from_peer("Ib", true)), kNow, revoked), "") << "others are still served";
   }
 }
 
@@ -60,8 +77,17 @@ TEST(HubAdmission, AnExpiredCredentialEndsMembershipMidChannel) {
   EXPECT_EQ(hub_admission(to("enroll", lapsed), kNow), "");
 }
 
+const NodeAccess kAccess{kHub, {{"relay-client", "relay"}, {"enrollment", "enroll"}}};
+
+// A message the hub itself sent from its `service`: [this node's encryptor, service].
+Message from_hub_service(std::string address, std::string service) {
+  Message message = to(std::move(address), from_peer(kHub, false, false));
+  message.return_route = Route{Address::local("sc-0123456789abcdef-enc"), Address::local(std::move(service))};
+  return message;
+}
+
 TEST(NodeAdmission, PlaintextReachesOnlyDecryptors) {
-  NodeAccess access{kHub, {"relay-client"}};
+  const NodeAccess& access = kAccess;
   EXPECT_EQ(node_admission(access, to("sc-0123456789abcdef", from_link())), "");
   for (const char* address : {"secure", "outlet", "portal-0123456789abcdef", "relay-client", "sc-0123456789abcdef-enc"}) {
     EXPECT_NE(node_admission(access, to(address, from_link())), "") << address;
@@ -69,18 +95,32 @@ TEST(NodeAdmission, PlaintextReachesOnlyDecryptors) {
 }
 
 TEST(NodeAdmission, TheHubReachesChannelsAndItsAnswerWorkersButNoPortal) {
-  NodeAccess access{kHub, {"relay-client"}};
+  const NodeAccess& access = kAccess;
   auto hub = from_peer(kHub, false, false);
-  for (const char* address : {"secure", "sc-0123456789abcdef", "relay-client"}) {
+  for (const char* address : {"secure", "sc-0123456789abcdef"}) {
     EXPECT_EQ(node_admission(access, to(address, hub)), "") << address;
   }
-  for (const char* address : {"outlet", "portal-0123456789abcdef", "sc-0123456789abcdef-enc", "enrollment"}) {
+  EXPECT_EQ(node_admission(access, from_hub_service("relay-client", "relay")), "");
+  EXPECT_EQ(node_admission(access, from_hub_service("enrollment", "enroll")), "");
+  for (const char* address : {"outlet", "portal-0123456789abcdef", "sc-0123456789abcdef-enc", "membership"}) {
     EXPECT_NE(node_admission(access, to(address, hub)), "") << address;
   }
 }
 
+TEST(NodeAdmission, AnswerWorkersHearOnlyTheHubsOwnServiceNotWhatIsRoutedThroughIt) {
+  const NodeAccess& access = kAccess;
+  // A forged Enrolled relayed by the hub from another member: its return route goes on past the hub.
+  Message relayed = from_hub_service("enrollment", "enroll");
+  relayed.return_route = Route{Address::local("sc-0123456789abcdef-enc"), Address::local("reply-0123456789abcdef"),
+                               Address::local("sc-fedcba9876543210")};
+  EXPECT_NE(node_admission(access, relayed), "");
+  EXPECT_NE(node_admission(access, from_hub_service("enrollment", "relay")), "") << "another service of the hub";
+  EXPECT_NE(node_admission(access, from_hub_service("enrollment", "forward_to_db")), "");
+  EXPECT_NE(node_admission(access, to("enrollment", from_peer(kHub, false, false))), "") << "no service named";
+}
+
 TEST(NodeAdmission, PeersReachPortalsOnly) {
-  NodeAccess access{kHub, {"relay-client"}};
+  const NodeAccess& access = kAccess;
   auto inlet = from_peer("Iinlet", true, true);
   EXPECT_EQ(node_admission(access, to("outlet", inlet)), "");
   EXPECT_EQ(node_admission(access, to("portal-0123456789abcdef", inlet)), "");

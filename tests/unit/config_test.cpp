@@ -100,5 +100,25 @@ TEST(Config, MetricsAddressForEveryRole) {
   expect_error({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_METRICS", ""}}, "OCKAM_METRICS", exit_code::kMetrics);
 }
 
+TEST(Config, RelayTrust) {
+  const std::string outlet_id = "I" + std::string(64, 'c');
+  auto inlet = expect_config({{"OCKAM_HUB", "h:1"}, {"OCKAM_IN", "127.0.0.1:1"}, {"OCKAM_FORWARD", "dev1"},
+                              {"OCKAM_FORWARD_IDENTITY", outlet_id}});
+  EXPECT_EQ(inlet.forward_identity, outlet_id);
+  auto hub = expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_RELAY_NAMES_PER_IDENTITY", "3"},
+                            {"OCKAM_RELAY_KEEP", "30d"}});
+  EXPECT_EQ(hub.relay_names_per_identity, 3u);
+  EXPECT_EQ(hub.relay_keep, std::chrono::seconds(30 * 24 * 3600));
+  EXPECT_FALSE(expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}}).relay_names_per_identity) << "default: the core's";
+  expect_error({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_FORWARD_IDENTITY", "Inope"}}, "OCKAM_FORWARD_IDENTITY",
+               exit_code::kForwardIdentity);
+  for (const char* bad : {"0", "-1", "8x", "", "65537"}) {
+    expect_error({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_RELAY_NAMES_PER_IDENTITY", bad}},
+                 "OCKAM_RELAY_NAMES_PER_IDENTITY", exit_code::kRelayNamesPerIdentity);
+  }
+  expect_error({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_RELAY_KEEP", "forever"}}, "OCKAM_RELAY_KEEP",
+               exit_code::kRelayKeep);
+}
+
 }  // namespace
 }  // namespace portico::agent
