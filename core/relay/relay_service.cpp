@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "util/log_limit.hpp"
+
 namespace portico::relay {
 namespace {
 
@@ -35,14 +37,19 @@ asio::awaitable<void> RelayService::handle_message(Message message) {
   }
   const auto* request = decoded ? std::get_if<Register>(&*decoded) : nullptr;
   if (request == nullptr || message.return_route.size() < 2) {
-    spdlog::warn("relay service: dropped a malformed request from {}: {}", to_string(message.return_route),
-                 decoded ? "not a register request" : decoded.error().message());
+    const std::string from = to_string(message.return_route);
+    if (auto gate = util::log_gate("relay-malformed", message.origin ? message.origin->peer : from)) {
+      spdlog::warn("relay service: dropped a malformed request from {}: {}{}", util::clip(from),
+                   decoded ? "not a register request" : decoded.error().message(), gate.suffix());
+    }
     co_return;
   }
   const Address self = Address::local(std::string(kServiceAddress));
   if (!valid_relay_name(request->name)) {
-    spdlog::warn("relay service: refused name \"{}\" from {}: not a valid name", request->name,
-                 message.return_route.front().value);
+    if (auto gate = util::log_gate("relay-bad-name", message.return_route.front().value)) {
+      spdlog::warn("relay service: refused name \"{}\" from {}: not a valid name{}", util::clip(request->name),
+                   util::clip(message.return_route.front().value), gate.suffix());
+    }
     Message refused = make_reply(message, self, encode(Refused{request->name, "not a valid relay name"}));
     co_await router_.send(std::move(refused));
     co_return;
@@ -53,8 +60,10 @@ asio::awaitable<void> RelayService::handle_message(Message message) {
   const std::string owner = verified ? message.origin->peer : request->owner;
   const auto outcome = table_.register_relay(request->name, owner, to_node);
   if (outcome == RegisterOutcome::refused) {
-    spdlog::warn("relay service: refused relay \"{}\" to {}: the name belongs to another {}", request->name,
-                 verified ? owner : to_string(to_node), verified ? "identity" : "node");
+    if (auto gate = util::log_gate("relay-taken", verified ? owner : to_string(to_node))) {
+      spdlog::warn("relay service: refused relay \"{}\" to {}: the name belongs to another {}{}", request->name,
+                   util::clip(verified ? owner : to_string(to_node)), verified ? "identity" : "node", gate.suffix());
+    }
     Message refused = make_reply(message, self, encode(Refused{request->name, verified
         ? "the name belongs to another identity" : "the name belongs to another node"}));
     co_await router_.send(std::move(refused));
@@ -84,11 +93,14 @@ asio::awaitable<void> RelayService::forward(const std::string& name, Message mes
   const RelayBinding* binding = table_.find(name);
   if (binding == nullptr) co_return;  // cannot happen: forwarders exist only for registered names
   if (!binding->route_to_node.empty() && !router_.has_worker(binding->route_to_node.front())) {
-    spdlog::warn("relay \"{}\": its node is offline; dropped a message from {}", name,
-                 to_string(message.return_route));
+    const std::string from = to_string(message.return_route);
+    if (auto gate = util::log_gate("relay-offline", name)) {
+      spdlog::warn("relay \"{}\": its node is offline; dropped a message from {}{}", name, util::clip(from),
+                   gate.suffix());
+    }
     co_return;
   }
-  spdlog::debug("relay \"{}\": forwarding a message from {}", name, to_string(message.return_route));
+  spdlog::debug("relay \"{}\": forwarding a message from {}", name, util::clip(to_string(message.return_route)));
   Route onward = binding->route_to_node;
   onward.insert(onward.end(), message.onward.begin() + 1, message.onward.end());
   message.onward = std::move(onward);
