@@ -4,7 +4,8 @@
 #     within 2 s, the portal keeps working, and the hub's log grows by a bounded number of bytes
 #   - connections per source address and in total (OCKAM_MAX_CONNECTIONS_PER_ADDRESS, OCKAM_MAX_CONNECTIONS):
 #     the excess is closed at once with its log line, and the nodes already there are still served
-#   - a hub out of file descriptors (ulimit -n) pauses its accept loop instead of spinning, and recovers
+#   - a hub, and an inlet, out of file descriptors (ulimit -n) pause their accept loops instead of spinning, and
+#     recover
 #   - streams per peer at an outlet (OCKAM_MAX_STREAMS_PER_PEER): one inlet's excess Opens connect nothing,
 #     another inlet is still served
 #   - defaults: data dir 0700 and status socket 0600 under umask 000; idle metrics connections do not keep a
@@ -38,7 +39,8 @@ wait_for_log "$work/hub.log" "dropped a first handshake message from tcp-in-[0-9
 log_before=$(stat -c %s "$work/hub.log")
 stop_agent "$outlet" outlet
 t0=$(now)
-start_outlet outlet "$hp" "$web" site; outlet=$last_pid
+# A fresh log file (the old one still says "outlet ready"), the same data dir: the same identity and relay name.
+start_outlet outlet-again "$hp" "$web" site OCKAM_DATA="$work/data-outlet"; outlet=$last_pid
 rejoin=$(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }')
 awk -v r="$rejoin" 'BEGIN { exit !(r < 2.0) }' || fail "the outlet took ${rejoin}s to rejoin during the flood (limit 2 s)"
 fetch "$lp" 15 || fail "no page through the portal during the flood"
@@ -155,7 +157,18 @@ accept_lines=$(grep -c "accept failed" "$work/hub3.log")
 [ "$accept_lines" -le 12 ] || fail "$accept_lines 'accept failed' lines in 3 s"
 wait "$crowd5" 2>/dev/null || true; forget_pid "$crowd5"
 start_outlet outlet3 "$h3" "$web" site3; outlet3=$last_pid
-stop_agent "$outlet3" outlet3; stop_agent "$hub3" hub3
+# The same at an inlet whose local clients take every descriptor it has.
+l3=$(free_port)
+portico="$work/portico-ulimited"; start_inlet inlet3 "$h3" "$l3" site3; inlet3=$last_pid; portico=$real_portico
+python3 "$flood" connections --port "$l3" --count 80 --hold 4 >"$work/crowd6.log" 2>&1 & crowd6=$!; pids+=($crowd6)
+wait_for_log "$work/inlet3.log" "inlet: accept failed: Too many open files; pausing"
+c0=$(cpu "$inlet3"); sleep 3; c1=$(cpu "$inlet3")
+inlet_ticks=$((c1 - c0))
+[ "$inlet_ticks" -lt $((hz / 2)) ] || fail "the inlet used $inlet_ticks/$hz s of CPU in 3 s out of descriptors (spinning)"
+wait "$crowd6" 2>/dev/null || true; forget_pid "$crowd6"
+fetch "$l3" 15 || fail "the inlet did not serve a client once the descriptors were free again"
+stop_agent "$inlet3" inlet3; stop_agent "$outlet3" outlet3; stop_agent "$hub3" hub3
 echo "agent flood test passed: rejoin ${rejoin}s under $sent first messages, log +$grown bytes; per-address," \
   "total and per-peer stream limits refused the excess with their lines; out of descriptors the hub used" \
-  "$ticks/$hz s CPU in 3 s with $accept_lines accept lines, then served a new outlet"
+  "$ticks/$hz s CPU in 3 s with $accept_lines accept lines, then served a new outlet; an inlet out of descriptors" \
+  "used $inlet_ticks/$hz s, then served a client"
