@@ -111,8 +111,8 @@ std::optional<ConfigError> load_limits(const Environment& env, Config& config) {
                            exit_code::kMaxConnectionsPerAddress, config.connections.max_per_address)) return e;
   if (auto e = count_limit(env, "OCKAM_MAX_PENDING_HANDSHAKES", 100000, "256", exit_code::kMaxPendingHandshakes,
                            config.handshakes.max_pending)) return e;
-  // Random early drop starts at a quarter of the table (OpenSSH's MaxStartups 10:30:100 has it at a tenth).
-  config.handshakes.early_drop_from = std::max<std::size_t>(1, config.handshakes.max_pending / 4);
+  // Random early drop starts at half the table: above what one address can hold (16 links x 4 unfinished).
+  config.handshakes.early_drop_from = std::max<std::size_t>(1, config.handshakes.max_pending / 2);
   if (auto e = count_limit(env, "OCKAM_MAX_CHANNELS_PER_LINK", 100000, "8", exit_code::kMaxChannelsPerLink,
                            config.handshakes.max_channels_per_source)) return e;
   if (auto e = count_limit(env, "OCKAM_MAX_STREAMS_PER_PEER", 1000000, "256", exit_code::kMaxStreamsPerPeer,

@@ -29,7 +29,7 @@ namespace portico::channel {
 
 struct HandshakeLimits {
   std::size_t max_pending = 256;           // unfinished handshakes in all (OCKAM_MAX_PENDING_HANDSHAKES)
-  std::size_t early_drop_from = 64;         // pending handshakes from which new ones are randomly dropped
+  std::size_t early_drop_from = 128;        // pending handshakes from which new ones are randomly dropped (half)
   double early_drop_rate = 0.3;             // drop probability at early_drop_from, rising to 1 at max_pending
   std::size_t max_pending_per_source = 4;   // unfinished handshakes per source
   std::size_t max_channels_per_source = 8;  // channels (pending or established) per source (OCKAM_MAX_CHANNELS_PER_LINK)

@@ -15,7 +15,10 @@ namespace portico {
 
 struct ConnectionLimits {
   std::size_t max_total = 1024;       // accepted connections at once (OCKAM_MAX_CONNECTIONS)
-  std::size_t max_per_address = 64;   // from one source address (OCKAM_MAX_CONNECTIONS_PER_ADDRESS): a NAT hides a fleet
+  // From one source address (OCKAM_MAX_CONNECTIONS_PER_ADDRESS). 16 links x 4 unfinished handshakes each
+  // (HandshakeLimits) is 64, half of where the handshake gate's early drop starts: one address never reaches it.
+  // A fleet behind one NAT of more devices than this needs it raised.
+  std::size_t max_per_address = 16;
 };
 
 enum class ConnectionVerdict { admit, total, per_address };

@@ -34,6 +34,7 @@ sock=$(ls "$work"/data-hub/status-*.sock)
 OCKAM_LISTEN=127.0.0.1:$hp OCKAM_DATA="$work/data-hub" "$portico" health >/dev/null || fail "portico health refused"
 
 # 1. The handshake flood: 1,000 first messages a second from one source for 10 s.
+# One link, then (below) every link one other address may open.
 python3 "$flood" handshake --port "$hp" --rate 1000 --seconds 10 >"$work/flood.log" 2>&1 & flooder=$!; pids+=($flooder)
 wait_for_log "$work/hub.log" "dropped a first handshake message from tcp-in-[0-9a-f]+: "
 log_before=$(stat -c %s "$work/hub.log")
@@ -51,6 +52,17 @@ grown=$(( $(stat -c %s "$work/hub.log") - log_before ))
 [ "$grown" -lt 65536 ] || fail "the hub's log grew by $grown bytes during the flood"
 grep -q "suppressed [0-9]* similar" "$work/hub.log" || fail "no 'suppressed N similar' summary in the hub's log"
 echo "flood: $(cat "$work/flood.log"); outlet rejoined in ${rejoin}s; hub log grew by $grown bytes"
+python3 "$flood" handshake --port "$hp" --rate 1000 --seconds 8 --connections 16 --source 127.0.0.6 \
+  >"$work/flood16.log" 2>&1 & flooder=$!; pids+=($flooder)
+wait_for_log "$work/hub.log" "dropped a first handshake message from tcp-in-[0-9a-f]+: .*\(6[0-9] pending in all"
+stop_agent "$outlet" outlet
+t0=$(now)
+start_outlet outlet-third "$hp" "$web" site OCKAM_DATA="$work/data-outlet"; outlet=$last_pid
+rejoin16=$(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }')
+awk -v r="$rejoin16" 'BEGIN { exit !(r < 2.0) }' || fail "the outlet took ${rejoin16}s to rejoin while 16 links flooded"
+fetch "$lp" 15 || fail "no page through the portal while 16 links flooded"
+wait "$flooder"; forget_pid "$flooder"
+echo "flood over 16 links from one address: $(cat "$work/flood16.log"); outlet rejoined in ${rejoin16}s"
 
 # 2. Idle metrics connections do not keep a scrape out.
 python3 - "$mp" >"$work/idle.log" 2>&1 <<'PY' & idle=$!; pids+=($idle)
@@ -145,7 +157,8 @@ stop_agent "$inlet2" inlet2; stop_agent "$outlet2" outlet2; stop_agent "$hub2" h
 h3=$(free_port)
 real_portico=$portico; portico="$work/portico-ulimited"
 printf '#!/bin/sh\nulimit -n 40\nexec "%s" "$@"\n' "$real_portico" >"$portico"; chmod +x "$portico"
-start_hub hub3 "$h3"; hub3=$last_pid; portico=$real_portico
+# (per-address limit raised, so that the descriptors run out first)
+start_hub hub3 "$h3" hub3 OCKAM_MAX_CONNECTIONS_PER_ADDRESS=1000; hub3=$last_pid; portico=$real_portico
 python3 "$flood" connections --port "$h3" --source 127.0.0.5 --count 80 --hold 4 >"$work/crowd5.log" 2>&1 & crowd5=$!
 pids+=($crowd5)
 wait_for_log "$work/hub3.log" "accept failed: Too many open files; pausing"

@@ -91,7 +91,7 @@ TEST(Config, EachBadVariableNamesItself) {
 TEST(Config, LimitsHaveDefaultsAndEachBadOneNamesItself) {
   auto c = expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}});
   EXPECT_EQ(c.connections.max_total, 1024u);
-  EXPECT_EQ(c.connections.max_per_address, 64u);
+  EXPECT_EQ(c.connections.max_per_address, 16u);
   EXPECT_EQ(c.handshakes.max_pending, 256u);
   EXPECT_EQ(c.handshakes.max_channels_per_source, 8u);
   EXPECT_EQ(c.max_streams_per_peer, 256u);
@@ -101,7 +101,7 @@ TEST(Config, LimitsHaveDefaultsAndEachBadOneNamesItself) {
   EXPECT_EQ(c.connections.max_total, 10u);
   EXPECT_EQ(c.connections.max_per_address, 3u);
   EXPECT_EQ(c.handshakes.max_pending, 40u);
-  EXPECT_EQ(c.handshakes.early_drop_from, 10u);
+  EXPECT_EQ(c.handshakes.early_drop_from, 20u);
   EXPECT_EQ(c.handshakes.max_channels_per_source, 2u);
   EXPECT_EQ(c.max_streams_per_peer, 5u);
   const Vars hub{{"OCKAM_LISTEN", "0.0.0.0:4000"}};
