@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "logging.hpp"
+#include "node_state.hpp"
 #include "platform/platform.hpp"
 #include "roles.hpp"
 #include "routing/workers.hpp"
@@ -53,6 +54,13 @@ int run_from_environment() {
                                                             .xdg_data_home = config.xdg_data_home,
                                                             .home = config.home});
   if (!config.data_dir) config.data_dir = host.data_dir.string();
+  if (auto secured = secure_data_dir(*config.data_dir); !secured) {
+    std::fprintf(stderr, "portico: OCKAM_DATA: cannot make %s a private directory (mode 0700): %s (example: "
+                 "OCKAM_DATA=/data/portico)\n", config.data_dir->c_str(), secured.error().message().c_str());
+    return exit_code::kData;
+  } else if (*secured != 0) {
+    spdlog::warn("data dir {} was mode {:04o}: made it 0700 (it holds this node's key)", *config.data_dir, *secured);
+  }
   platform::PlatformInfo shown = host;
   shown.data_dir = *config.data_dir;
   switch (config.role) {

@@ -66,13 +66,17 @@ std::optional<ConfigError> load_membership(const Environment& env, Config& confi
     }
     config.hub_identity = *pinned;
   }
-  if (auto allow = env("OCKAM_ALLOW")) {
+  if (auto allow = env("OCKAM_ALLOW"); allow && *allow == "any") {
+    config.allow.clear();
+    config.allow_is_default = false;
+  } else if (allow) {
     auto attributes = parse_attributes(*allow);
     if (!attributes) {
-      return error("OCKAM_ALLOW", "'" + *allow + "' is not key=value[,key=value...]", "role=operator",
+      return error("OCKAM_ALLOW", "'" + *allow + "' is not key=value[,key=value...] or any", "role=operator",
                    exit_code::kAllow);
     }
     config.allow = std::move(*attributes);
+    config.allow_is_default = false;
   }
   if (auto forward_identity = env("OCKAM_FORWARD_IDENTITY")) {
     if (!identity::is_identifier(*forward_identity)) {
@@ -106,6 +110,38 @@ std::optional<ConfigError> load_membership(const Environment& env, Config& confi
     }
     config.credential_ttl = *parsed;
   }
+  return std::nullopt;
+}
+
+// A count limit: a whole number from 1 to `most`.
+std::optional<ConfigError> count_limit(const Environment& env, const char* variable, std::size_t most,
+                                       std::string_view example, int code, std::size_t& into) {
+  auto value = env(variable);
+  if (!value) return std::nullopt;
+  std::size_t parsed = 0;
+  const bool digits = !value->empty() && value->size() <= 9 &&
+                      value->find_first_not_of("0123456789") == std::string::npos;
+  if (digits) parsed = std::stoul(*value);
+  if (!digits || parsed < 1 || parsed > most) {
+    return error(variable, "'" + *value + "' is not a whole number from 1 to " + std::to_string(most), example, code);
+  }
+  into = parsed;
+  return std::nullopt;
+}
+
+std::optional<ConfigError> load_limits(const Environment& env, Config& config) {
+  if (auto e = count_limit(env, "OCKAM_MAX_CONNECTIONS", 1000000, "1024", exit_code::kMaxConnections,
+                           config.connections.max_total)) return e;
+  if (auto e = count_limit(env, "OCKAM_MAX_CONNECTIONS_PER_ADDRESS", 1000000, "64",
+                           exit_code::kMaxConnectionsPerAddress, config.connections.max_per_address)) return e;
+  if (auto e = count_limit(env, "OCKAM_MAX_PENDING_HANDSHAKES", 100000, "256", exit_code::kMaxPendingHandshakes,
+                           config.handshakes.max_pending)) return e;
+  // Random early drop starts at half the table: above what one address can hold (16 links x 4 unfinished).
+  config.handshakes.early_drop_from = std::max<std::size_t>(1, config.handshakes.max_pending / 2);
+  if (auto e = count_limit(env, "OCKAM_MAX_CHANNELS_PER_LINK", 100000, "8", exit_code::kMaxChannelsPerLink,
+                           config.handshakes.max_channels_per_source)) return e;
+  if (auto e = count_limit(env, "OCKAM_MAX_STREAMS_PER_PEER", 1000000, "256", exit_code::kMaxStreamsPerPeer,
+                           config.max_streams_per_peer)) return e;
   return std::nullopt;
 }
 
@@ -151,6 +187,7 @@ std::variant<Config, ConfigError> load_config(const Environment& env) {
     config.data_dir = *data;
   }
   if (auto problem = load_membership(env, config)) return *problem;
+  if (auto problem = load_limits(env, config)) return *problem;
 
   const bool inlet = env("OCKAM_IN").has_value();
   const bool outlet = env("OCKAM_OUT").has_value();

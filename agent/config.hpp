@@ -14,7 +14,9 @@
 #include <variant>
 #include <vector>
 
+#include "channel/handshake_gate.hpp"
 #include "identity/enrollment_token.hpp"
+#include "transport/connection_gate.hpp"
 #include "transport/endpoint.hpp"
 
 namespace portico::agent {
@@ -41,13 +43,20 @@ struct Config {
   // Membership (issue: secure channels). Nodes: the token to enroll with, the hub identity to pin.
   std::optional<identity::EnrollmentToken> enroll;  // OCKAM_ENROLL
   std::optional<std::string> hub_identity;          // OCKAM_HUB_IDENTITY
-  std::map<std::string, std::string> allow;         // outlet: OCKAM_ALLOW, attributes an inlet's credential needs
+  // outlet: OCKAM_ALLOW, attributes an inlet's credential needs. Unset: role=operator (kDefaultAllow), so another
+  // device of the fleet reaches no outlet by default; OCKAM_ALLOW=any: any member of the hub (empty).
+  std::map<std::string, std::string> allow{{"role", "operator"}};
+  bool allow_is_default = true;
   std::optional<std::chrono::seconds> credential_ttl;  // hub: OCKAM_CREDENTIAL_TTL, lifetime of credentials issued
   // Relay trust. Inlet: the one outlet identity accepted for OCKAM_FORWARD (else the one pinned on first use).
   // Hub: relay names one identity may hold, and how long a name whose device is not seen stays its owner's.
   std::optional<std::string> forward_identity;           // OCKAM_FORWARD_IDENTITY
   std::optional<std::size_t> relay_names_per_identity;   // OCKAM_RELAY_NAMES_PER_IDENTITY
   std::optional<std::chrono::seconds> relay_keep;        // OCKAM_RELAY_KEEP
+  // Resource limits (README "Limits"): hub connections, handshakes and channels per source, outlet streams per peer.
+  ConnectionLimits connections{};         // OCKAM_MAX_CONNECTIONS, OCKAM_MAX_CONNECTIONS_PER_ADDRESS
+  channel::HandshakeLimits handshakes{};  // OCKAM_MAX_PENDING_HANDSHAKES, OCKAM_MAX_CHANNELS_PER_LINK
+  std::size_t max_streams_per_peer = 256; // OCKAM_MAX_STREAMS_PER_PEER (outlet)
   std::vector<std::string> warnings;  // printed once logging is up
 };
 
@@ -74,10 +83,15 @@ inline constexpr int kEnroll = 21;
 inline constexpr int kHubIdentity = 22;
 inline constexpr int kAllow = 23;
 inline constexpr int kCredentialTtl = 24;
-inline constexpr int kRefused = 25;
-inline constexpr int kForwardIdentity = 30;
-inline constexpr int kRelayNamesPerIdentity = 31;
-inline constexpr int kRelayKeep = 32;  // the hub refused this node for good (e.g. a spent token and no credential)
+inline constexpr int kRefused = 25;  // the hub refused this node for good (e.g. a spent token and no credential)
+inline constexpr int kMaxConnections = 30;
+inline constexpr int kMaxConnectionsPerAddress = 31;
+inline constexpr int kMaxPendingHandshakes = 32;
+inline constexpr int kMaxChannelsPerLink = 33;
+inline constexpr int kMaxStreamsPerPeer = 34;
+inline constexpr int kForwardIdentity = 35;
+inline constexpr int kRelayNamesPerIdentity = 36;
+inline constexpr int kRelayKeep = 37;
 }  // namespace exit_code
 
 using Environment = std::function<std::optional<std::string>(std::string_view name)>;

@@ -1,5 +1,7 @@
 #include "health.hpp"
 
+#include <sys/stat.h>
+
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -118,6 +120,8 @@ std::unique_ptr<StatusServer> StatusServer::start(asio::io_context& io, const st
   const asio::local::stream_protocol::endpoint endpoint(path);
   server->acceptor_.open(endpoint.protocol(), ec);
   if (!ec) server->acceptor_.bind(endpoint, ec);
+  // Only this user may ask (0600), whatever the umask; the data dir around it is 0700 too.
+  if (!ec && ::chmod(path.c_str(), 0600) != 0) ec = asio::error_code(errno, asio::error::get_system_category());
   if (!ec) server->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     spdlog::warn("status socket {}: cannot listen: {}; `portico health` will report unhealthy", path, ec.message());

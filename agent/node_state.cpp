@@ -15,6 +15,20 @@ bool is_node_id(const std::string& s) {
 
 }  // namespace
 
+Result<unsigned> secure_data_dir(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool existed = fs::exists(data_dir, ec);
+  fs::create_directories(data_dir, ec);
+  if (ec) return ec;
+  const auto before = fs::status(data_dir, ec).permissions();
+  if (ec) return ec;
+  fs::permissions(data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) return ec;
+  const auto others = fs::perms::group_all | fs::perms::others_all;
+  return existed && (before & others) != fs::perms::none ? static_cast<unsigned>(before) : 0u;
+}
+
 Result<std::string> load_or_create_node_id(const std::string& data_dir) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);

@@ -10,6 +10,10 @@
 
 namespace portico::agent {
 
+// Creates `data_dir` (and its parents) if needed and makes it mode 0700 whatever the umask: it holds the node's
+// key, credential, tokens and status socket. Returns the mode it had before when that let anyone else in (for a
+// warning), 0 otherwise; an error when it cannot be created or changed.
+Result<unsigned> secure_data_dir(const std::string& data_dir);
 
 // The node id stored in `data_dir`/node-id (32 hex characters), created on first use: mode 0600, written to a
 // temporary file and renamed, so a crash never leaves half a file.

@@ -174,6 +174,8 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
       .aes_hardware = host.fast_aes,
       .on_handshake_failure = [counters](const std::string&) { ++counters->handshake_failures; },
   });
+  listener->set_handshake_limits(config.handshakes, 1);  // a source is a link (connections per address: below)
+  node.tcp.set_connection_limits(config.connections);
   // A node's channel lives on its link: when the link closes, so does the channel (and its relay goes offline).
   node.tcp.on_accepted_link_closed([listener](const Address& link) { listener->close_channels("its link closed", link); });
   // The relay's reply addresses for a node whose channel closed lead nowhere any more.
@@ -326,7 +328,8 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
   auto hub = join_hub(node, config, host, *me, std::move(*trust), monitor,
                       {{std::string(relay::RelayClient::kClientAddress), std::string(relay::kServiceAddress)}});
   auto outlet = portal::PortalOutlet::start(node.io.get_executor(), node.router, config.outlet_target,
-                                            {.counters = monitor.counters()});
+                                            {.counters = monitor.counters()},
+                                            {.max_streams_per_peer = config.max_streams_per_peer});
   // Inlets reach the outlet through an end-to-end channel to this listener: members of the hub only, with the
   // attributes OCKAM_ALLOW names. Its policy needs the hub's key, known once the hub channel is up.
   std::shared_ptr<channel::SecureChannelListener> listener;
@@ -352,6 +355,8 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
       return;
     }
     listener = channel::SecureChannelListener::start(node.io.get_executor(), node.router, listener_options());
+    // A source is a peer's channel to the hub: [the hub channel, the hub's hop back to that peer].
+    listener->set_handshake_limits(config.handshakes, 2);
     // An inlet's channel that closes (refused by the hub because the inlet went away, idle, ...) takes the
     // streams through it along, closing their target connections now rather than at the dead-peer timeout.
     listener->on_channel_closed([outlet](const Address& encryptor, const std::string& why) {
@@ -385,7 +390,9 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
   monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [outlet] { return std::uint64_t{outlet->open_streams()}; },
                  .relay = name, .relay_registered = [relay_client] { return relay_client->registered(); }});
   spdlog::info("outlet for {} starting: node id {}, data dir {}, relay \"{}\"{}", target, *node_id, data_dir, name,
-               config.allow.empty() ? "" : ", inlets need " + identity::describe_attributes(config.allow));
+               config.allow.empty() ? ", any member of the hub may open streams (OCKAM_ALLOW=any)"
+                                    : ", inlets need " + identity::describe_attributes(config.allow) +
+                                          (config.allow_is_default ? " (the default; set OCKAM_ALLOW to change it)" : ""));
   on_termination(node, [&] { outlet->stop_accepting(); relay_client->stop(); },
                  [&] { return outlet->open_streams(); }, [&] { outlet->reset_all("the outlet is shutting down"); });
   node.io.run();

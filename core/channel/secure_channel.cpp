@@ -10,6 +10,8 @@
 #include <spdlog/spdlog.h>
 
 #include "channel/channel_messages.hpp"
+#include "util/log_limit.hpp"
+#include "wire/message_codec.hpp"
 
 namespace portico::channel {
 namespace {
@@ -159,21 +161,33 @@ std::shared_ptr<SecureChannelListener> SecureChannelListener::start(asio::any_io
 
 asio::awaitable<void> SecureChannelListener::handle_message(Message message) {
   if (message.payload.empty() || message.payload[0] != kHandshakeType || message.return_route.empty()) {
-    spdlog::warn("secure channel listener: dropped a message that does not open a channel, from {}",
-                 to_string(message.return_route));
+    const std::string from = to_string(message.return_route);
+    if (auto gate = util::log_gate("listener-not-handshake", source_of(message.return_route))) {
+      spdlog::warn("secure channel listener: dropped a message that does not open a channel, from {}{}",
+                   util::clip(from), gate.suffix());
+    }
     co_return;
   }
   forget_closed();
-  const auto pending = std::count_if(channels_.begin(), channels_.end(), [](const std::weak_ptr<SecureChannel>& weak) {
-    auto channel = weak.lock();
-    return channel && channel->state() == SecureChannel::State::handshaking;
-  });
-  if (static_cast<std::size_t>(pending) >= kMaxPendingHandshakes) {
-    spdlog::warn("secure channel listener: {} handshakes already pending; dropped a new one from {}", pending,
-                 to_string(message.return_route));
+  const std::string source = source_of(message.return_route);
+  const auto counts = count(source);
+  // A Weyl sequence is plenty for an early-drop coin: it only has to be fair, not secret.
+  const double draw = static_cast<double>((++draws_ * 0x9E3779B97F4A7C15ull) >> 11) * 0x1.0p-53;
+  const auto now = HandshakeGate::Clock::now();
+  if (const auto verdict = gate_->admit(source, counts, now, draw); verdict != HandshakeVerdict::admit) {
+    if (auto gate = util::log_gate("handshake-refused", source)) {
+      spdlog::warn("secure channel listener: dropped a first handshake message from {}: {} ({} pending in all, {} "
+                   "from it, {} channels){}", util::clip(source), describe(verdict), counts.pending,
+                   counts.pending_of_source, counts.channels_of_source, gate.suffix());
+    }
     co_return;
   }
   ChannelOptions options = options_;
+  options.on_handshake_failure = [gate = gate_, source, also = std::move(options.on_handshake_failure)](
+                                     const std::string& why) {
+    gate->failed(source, HandshakeGate::Clock::now());
+    if (also) also(why);
+  };
   if (on_channel_closed_) {
     options.on_closed = [observer = on_channel_closed_, also = std::move(options.on_closed)](const Address& encryptor,
                                                                                            const std::string& why) {
@@ -182,6 +196,29 @@ asio::awaitable<void> SecureChannelListener::handle_message(Message message) {
     };
   }
   channels_.push_back(SecureChannel::respond(executor_, router_, std::move(message), std::move(options)));
+}
+
+std::string SecureChannelListener::source_of(const Route& return_route) const {
+  std::string source;
+  for (std::size_t i = 0; i < return_route.size() && i < source_hops_; ++i) {
+    if (i > 0) source += ',';
+    source += return_route[i].value;
+  }
+  return source;
+}
+
+HandshakeCounts SecureChannelListener::count(const std::string& source) const {
+  HandshakeCounts counts;
+  for (const auto& weak : channels_) {
+    auto channel = weak.lock();
+    if (!channel || channel->state() == SecureChannel::State::closed) continue;
+    const bool pending = channel->state() == SecureChannel::State::handshaking;
+    const bool ours = source_of(channel->peer_route()) == source;
+    counts.pending += pending ? 1 : 0;
+    counts.pending_of_source += pending && ours ? 1 : 0;
+    counts.channels_of_source += ours ? 1 : 0;
+  }
+  return counts;
 }
 
 void SecureChannelListener::forget_closed() {

@@ -23,6 +23,10 @@
 #include <asio/steady_timer.hpp>
 
 #include "channel/channel_core.hpp"
+#include "channel/handshake_gate.hpp"
+#include "channel/handshake_payload.hpp"
+#include "channel/noise_handshake.hpp"
+#include "channel/transport_cipher.hpp"
 #include "routing/router.hpp"
 
 namespace portico::channel {
@@ -86,12 +90,14 @@ class SecureChannel final : public Worker, public std::enable_shared_from_this<S
   asio::steady_timer timer_;    // the core's next deadline
 };
 
-// The worker at "secure": answers each first handshake message with a new responder channel. At most
-// kMaxPendingHandshakes may be unfinished at once (each lives at most the handshake timeout); more are dropped
-// with a log line, so a flood of first messages costs bounded memory.
+// The worker at "secure": answers each first handshake message with a new responder channel, if its
+// HandshakeGate (channel/handshake_gate.hpp) admits it: per source (the first `source_hops` hops of the return
+// route: the link at the hub; at an outlet, the hub channel and the hub's hop back to the peer) a rate, a few
+// unfinished handshakes and a few channels; in total kMaxPendingHandshakes-style limits with random early drop.
+// A dropped first message costs a rate-limited log line naming the source, and nothing else.
 class SecureChannelListener final : public Worker {
  public:
-  static constexpr std::size_t kMaxPendingHandshakes = 256;
+  static constexpr std::size_t kMaxPendingHandshakes = HandshakeLimits{}.max_pending;
 
   SecureChannelListener(asio::any_io_executor executor, Router& router, ChannelOptions options)
       : executor_(std::move(executor)), router_(router), options_(std::move(options)) {}
@@ -99,6 +105,11 @@ class SecureChannelListener final : public Worker {
                                                       ChannelOptions options);
   asio::awaitable<void> handle_message(Message message) override;
 
+  // The admission limits, and how many return-route hops name a source (1 at the hub: the link).
+  void set_handshake_limits(HandshakeLimits limits, std::size_t source_hops = 1) {
+    gate_ = std::make_shared<HandshakeGate>(limits);
+    source_hops_ = source_hops;
+  }
   // The policy (and credential) for channels opened from now on.
   void set_options(ChannelOptions options) { options_ = std::move(options); }
   // Closes the channels this listener opened whose route back to the peer starts with `first_hop` (a link that
@@ -121,12 +132,17 @@ class SecureChannelListener final : public Worker {
 
  private:
   void forget_closed();
+  std::string source_of(const Route& return_route) const;
+  HandshakeCounts count(const std::string& source) const;
 
   asio::any_io_executor executor_;
   Router& router_;
   ChannelOptions options_;
   std::vector<std::weak_ptr<SecureChannel>> channels_;
   OnChannelClosed on_channel_closed_;
+  std::shared_ptr<HandshakeGate> gate_ = std::make_shared<HandshakeGate>();
+  std::size_t source_hops_ = 1;
+  std::uint64_t draws_ = 0;  // for the early drop's pseudo-random draw
 };
 
 }  // namespace portico::channel

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "util/log_limit.hpp"
+
 namespace portico::identity {
 
 EnrollmentService::EnrollmentService(Router& router, Identity hub, TokenStore tokens, Options options)
@@ -50,7 +52,9 @@ EnrollmentMessage EnrollmentService::refuse(const Message& message, std::string 
   const bool from_channel = message.origin && message.origin->kind == MessageOrigin::Kind::channel;
   const std::string sender = from_channel ? message.origin->peer
                                           : "an unauthenticated sender via " + to_string(message.return_route);
-  spdlog::warn("enrollment refused for {}: {}", sender, reason);
+  if (auto gate = util::log_gate("enroll-refused", sender)) {
+    spdlog::warn("enrollment refused for {}: {}{}", util::clip(sender), util::clip(reason), gate.suffix());
+  }
   return EnrollRefused{std::move(reason)};
 }
 

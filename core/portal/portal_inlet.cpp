@@ -1,11 +1,15 @@
 #include "portal/portal_inlet.hpp"
 
+#include <algorithm>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
+
+#include "util/log_limit.hpp"
 
 namespace portico::portal {
 namespace {
@@ -24,13 +28,22 @@ PortalInlet::PortalInlet(Router& router, Route outlet_route, std::string outlet_
 
 asio::awaitable<void> PortalInlet::serve(asio::ip::tcp::acceptor& acceptor) {
   acceptor_ = &acceptor;
+  // Out of descriptors (EMFILE) the next accept fails at once: pause, growing to 1 s, instead of spinning.
+  auto pause = std::chrono::milliseconds(10);
+  asio::steady_timer timer(acceptor.get_executor());
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(kUseTuple);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
     if (ec) {
-      spdlog::warn("inlet: accept failed: {}", ec.message());
+      if (auto gate = util::log_gate("inlet-accept-failed", ec.message())) {
+        spdlog::warn("inlet: accept failed: {}; pausing {} ms{}", ec.message(), pause.count(), gate.suffix());
+      }
+      timer.expires_after(pause);
+      co_await timer.async_wait(kUseTuple);
+      pause = std::min(pause * 2, std::chrono::milliseconds(1000));
       continue;
     }
+    pause = std::chrono::milliseconds(10);
     adopt(std::move(socket));
   }
   acceptor_ = nullptr;

@@ -6,15 +6,27 @@
 
 #include "portal/portal_messages.hpp"
 #include "transport/connect.hpp"
+#include "util/log_limit.hpp"
 
 namespace portico::portal {
 
-PortalOutlet::PortalOutlet(asio::any_io_executor executor, Router& router, HostPort target, PortalOptions options)
-    : executor_(std::move(executor)), router_(router), target_(std::move(target)), options_(options) {}
+namespace {
+
+// Takes one stream off `peer`'s count.
+void release(std::unordered_map<std::string, std::size_t>& per_peer, const std::string& peer) {
+  auto it = per_peer.find(peer);
+  if (it != per_peer.end() && --it->second == 0) per_peer.erase(it);
+}
+
+}  // namespace
+
+PortalOutlet::PortalOutlet(asio::any_io_executor executor, Router& router, HostPort target, PortalOptions options,
+                           OutletLimits limits)
+    : executor_(std::move(executor)), router_(router), target_(std::move(target)), options_(options), limits_(limits) {}
 
 std::shared_ptr<PortalOutlet> PortalOutlet::start(asio::any_io_executor executor, Router& router, HostPort target,
-                                                  PortalOptions options) {
-  auto outlet = std::make_shared<PortalOutlet>(std::move(executor), router, std::move(target), options);
+                                                  PortalOptions options, OutletLimits limits) {
+  auto outlet = std::make_shared<PortalOutlet>(std::move(executor), router, std::move(target), options, limits);
   router.register_worker(Address::local(std::string(kOutletAddress)), outlet);
   return outlet;
 }
@@ -22,21 +34,46 @@ std::shared_ptr<PortalOutlet> PortalOutlet::start(asio::any_io_executor executor
 asio::awaitable<void> PortalOutlet::handle_message(Message message) {
   auto decoded = decode_portal_message(message.payload);
   const auto* open = decoded ? std::get_if<Open>(&*decoded) : nullptr;
+  const std::string peer = message.origin && !message.origin->peer.empty()
+                               ? message.origin->peer
+                               : (message.return_route.empty() ? std::string() : message.return_route.front().value);
   if (open == nullptr || message.return_route.empty()) {
-    spdlog::warn("outlet: dropped a message that is not an Open from {}", to_string(message.return_route));
+    if (auto gate = util::log_gate("outlet-not-open", peer)) {
+      spdlog::warn("outlet: dropped a message that is not an Open from {}{}",
+                   util::clip(to_string(message.return_route)), gate.suffix());
+    }
     co_return;
   }
+  std::size_t& count = (*per_peer_)[peer];
+  if (count >= limits_.max_streams_per_peer) {
+    if (auto gate = util::log_gate("outlet-streams-per-peer", peer)) {
+      spdlog::warn("outlet: refused a stream from {}: it has {} streams open, OCKAM_MAX_STREAMS_PER_PEER allows {}{}",
+                   util::clip(peer), count, limits_.max_streams_per_peer, gate.suffix());
+    }
+    // Answered at once, without waiting on anything (make_reply + send completes without suspending on a peer).
+    Message reset = make_reply(message, Address::local(std::string(kOutletAddress)),
+                               encode(Reset{"too many streams from this peer"}));
+    co_await router_.send(std::move(reset));
+    co_return;
+  }
+  ++count;
   // Connecting takes a while: do it beside the link's reader, not in it.
-  asio::co_spawn(executor_, connect_and_accept(std::move(message), open->window), asio::detached);
+  asio::co_spawn(executor_, connect_and_accept(std::move(message), open->window, peer), asio::detached);
 }
 
-asio::awaitable<void> PortalOutlet::connect_and_accept(Message open, std::uint32_t peer_window) {
+std::size_t PortalOutlet::streams_of(const std::string& peer) const {
+  auto it = per_peer_->find(peer);
+  return it == per_peer_->end() ? 0 : it->second;
+}
+
+asio::awaitable<void> PortalOutlet::connect_and_accept(Message open, std::uint32_t peer_window, std::string peer) {
   auto self = shared_from_this();
   const std::uint64_t id = next_id_++;
   const std::string label = "stream " + std::to_string(id) + " to " + target_.to_string();
   const Address outlet_address = Address::local(std::string(kOutletAddress));
   auto refuse = [&](const std::string& reason) -> asio::awaitable<void> {
-    spdlog::warn("{} refused: {}", label, reason);
+    release(*per_peer_, peer);
+    if (auto gate = util::log_gate("outlet-refused", peer)) spdlog::warn("{} refused: {}{}", label, reason, gate.suffix());
     Message reset = make_reply(open, outlet_address, encode(Reset{reason}));
     co_await router_.send(std::move(reset));
   };
@@ -50,7 +87,7 @@ asio::awaitable<void> PortalOutlet::connect_and_accept(Message open, std::uint32
     co_return;
   }
   auto stream = std::make_shared<PortalStream>(std::move(*socket), router_, options_, label);
-  streams_.add(stream);
+  streams_.add(stream, [per_peer = per_peer_, peer] { release(*per_peer, peer); });
   spdlog::debug("{} accepted", label);
   co_await stream->accept(open, peer_window);
 }

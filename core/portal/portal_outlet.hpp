@@ -1,7 +1,10 @@
 #pragma once
 // PortalOutlet: the worker at "outlet". Each Open starts a connection to the target; once connected, a
 // PortalStream answers with Accept and carries the data. A target that refuses or does not answer within
-// kConnectTimeout gets the Open a Reset saying why, and a log line here; other streams carry on.
+// kConnectTimeout gets the Open a Reset saying why, and a log line here; other streams carry on. One peer (the
+// verified identity its Opens come from) may have at most `max_streams_per_peer` streams open or opening
+// (OCKAM_MAX_STREAMS_PER_PEER): more Opens are answered with a Reset at once, connect nothing, and cost one
+// rate-limited log line naming the peer, so 2,000 Opens make at most that many target connections.
 //
 // Thread safety: none; one io_context thread.
 
@@ -17,14 +20,19 @@
 
 namespace portico::portal {
 
+struct OutletLimits {
+  std::size_t max_streams_per_peer = 256;
+};
+
 class PortalOutlet final : public Worker, public std::enable_shared_from_this<PortalOutlet> {
  public:
   static constexpr std::chrono::seconds kConnectTimeout{5};
 
-  PortalOutlet(asio::any_io_executor executor, Router& router, HostPort target, PortalOptions options = {});
+  PortalOutlet(asio::any_io_executor executor, Router& router, HostPort target, PortalOptions options = {},
+               OutletLimits limits = {});
   // Registers the outlet worker at kOutletAddress.
   static std::shared_ptr<PortalOutlet> start(asio::any_io_executor executor, Router& router, HostPort target,
-                                             PortalOptions options = {});
+                                             PortalOptions options = {}, OutletLimits limits = {});
 
   asio::awaitable<void> handle_message(Message message) override;
 
@@ -34,15 +42,21 @@ class PortalOutlet final : public Worker, public std::enable_shared_from_this<Po
   // Resets the streams whose peer is reached through `first_hop` (a channel that closed).
   void reset_via(const Address& first_hop, const std::string& reason) { streams_.reset_via(first_hop, reason); }
   std::size_t open_streams() const { return streams_.size(); }
+  // Streams open or opening for `peer`.
+  std::size_t streams_of(const std::string& peer) const;
 
  private:
-  asio::awaitable<void> connect_and_accept(Message open, std::uint32_t peer_window);
+  asio::awaitable<void> connect_and_accept(Message open, std::uint32_t peer_window, std::string peer);
 
   asio::any_io_executor executor_;
   Router& router_;
   HostPort target_;
   PortalOptions options_;
+  OutletLimits limits_;
   StreamSet streams_;
+  // Streams open or connecting, per peer; shared with the streams' close callbacks.
+  std::shared_ptr<std::unordered_map<std::string, std::size_t>> per_peer_ =
+      std::make_shared<std::unordered_map<std::string, std::size_t>>();
   std::uint64_t next_id_ = 1;
   bool accepting_ = true;
 };

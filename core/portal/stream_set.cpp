@@ -2,16 +2,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include "util/log_limit.hpp"
+
 namespace portico::portal {
 
-void StreamSet::add(const std::shared_ptr<PortalStream>& stream) {
-  stream->on_closed([this](const PortalStream& closed, const std::string& reason) {
+void StreamSet::add(const std::shared_ptr<PortalStream>& stream, std::function<void()> on_gone) {
+  stream->on_closed([this, on_gone = std::move(on_gone)](const PortalStream& closed, const std::string& reason) {
     if (reason.empty()) {
       spdlog::debug("{} closed", closed.label());
-    } else {
-      spdlog::warn("{} closed: {}", closed.label(), reason);
+    } else if (auto gate = util::log_gate("stream-closed", reason.substr(0, 40))) {
+      // The reason may be a peer's Reset text: clipped, and rate-limited per kind of reason.
+      spdlog::warn("{} closed: {}{}", closed.label(), util::clip(reason), gate.suffix());
     }
     streams_.erase(closed.address().value);
+    if (on_gone) on_gone();
   });
   streams_.emplace(stream->address().value, stream);
   stream->register_worker();

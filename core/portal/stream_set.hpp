@@ -5,6 +5,7 @@
 //
 // Thread safety: none; one io_context thread.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -19,7 +20,8 @@ class StreamSet {
   StreamSet(const StreamSet&) = delete;
   StreamSet& operator=(const StreamSet&) = delete;
 
-  void add(const std::shared_ptr<PortalStream>& stream);
+  // `on_gone` (optional) runs once the stream has closed and been forgotten.
+  void add(const std::shared_ptr<PortalStream>& stream, std::function<void()> on_gone = {});
   // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
   void reset_all(const std::string& reason, bool tell_peer);
   // Resets the open streams whose messages go first to `first_hop` (a channel that closed): their peer is

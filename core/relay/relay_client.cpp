@@ -6,6 +6,8 @@
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "util/log_limit.hpp"
+
 namespace portico::relay {
 
 RelayClient::RelayClient(Router& router, std::shared_ptr<HubPath> hub, Options options)
@@ -46,7 +48,9 @@ asio::awaitable<void> RelayClient::send_register() {
 asio::awaitable<void> RelayClient::handle_message(Message message) {
   auto decoded = decode_relay_message(message.payload);
   if (!decoded) {
-    spdlog::warn("relay client: malformed answer from the hub: {}", decoded.error().message());
+    if (auto gate = util::log_gate("relay-client-malformed", "hub")) {
+      spdlog::warn("relay client: malformed answer from the hub: {}{}", decoded.error().message(), gate.suffix());
+    }
     co_return;
   }
   if (auto* registered = std::get_if<Registered>(&*decoded)) {

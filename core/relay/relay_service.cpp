@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "channel/channel_messages.hpp"
+#include "util/log_limit.hpp"
 
 namespace portico::relay {
 namespace {

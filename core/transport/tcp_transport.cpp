@@ -6,11 +6,13 @@
 #include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
 #include <asio/detached.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "transport/connect.hpp"
+#include "util/log_limit.hpp"
 #include "transport/endpoint.hpp"
 
 namespace portico {
@@ -85,38 +87,73 @@ asio::awaitable<void> TcpTransport::keep_connected(std::shared_ptr<TcpLink> link
 
 asio::awaitable<void> TcpTransport::serve(asio::ip::tcp::acceptor& acceptor) {
   acceptors_.push_back(&acceptor);
+  auto pause = kAcceptPauseMin;
+  asio::steady_timer timer(executor_);
   while (!stopped_) {
     auto [ec, socket] = co_await acceptor.async_accept(kUseTuple);
     if (ec == asio::error::operation_aborted || stopped_) break;
     if (ec) {
-      // Running out of descriptors must not end the accept loop; the next accept may succeed.
-      spdlog::warn("accept failed: {}", ec.message());
+      // Out of descriptors (EMFILE) the connection stays in the backlog and the next accept fails at once:
+      // pause, growing to kAcceptPauseMax, rather than spin and log each failure.
+      if (auto gate = util::log_gate("accept-failed", ec.message())) {
+        spdlog::warn("accept failed: {}; pausing {} ms ({} connections open){}", ec.message(), pause.count(),
+                     gate_.total(), gate.suffix());
+      }
+      timer.expires_after(pause);
+      co_await timer.async_wait(kUseTuple);
+      pause = std::min(pause * 2, kAcceptPauseMax);
       continue;
     }
-    adopt(std::move(socket));
+    pause = kAcceptPauseMin;
+    asio::error_code remote_ec;
+    const auto remote = socket.remote_endpoint(remote_ec);
+    const std::string source = remote_ec ? std::string("unknown") : remote.address().to_string();
+    if (const auto verdict = gate_.admit(source); verdict != ConnectionVerdict::admit) {
+      if (auto gate = util::log_gate("connection-refused", source)) {
+        spdlog::warn("closed a new connection from {}: {} ({} open in all, {} from it){}", source, describe(verdict),
+                     gate_.total(), gate_.from(source), gate.suffix());
+      }
+      continue;  // `socket` closes as it goes out of scope
+    }
+    gated_[adopt_link(std::move(socket)).value] = source;
   }
   std::erase(acceptors_, &acceptor);
 }
 
-void TcpTransport::adopt(asio::ip::tcp::socket socket) {
+void TcpTransport::adopt(asio::ip::tcp::socket socket) { adopt_link(std::move(socket)); }
+
+Address TcpTransport::adopt_link(asio::ip::tcp::socket socket) {
   auto link = std::make_shared<TcpLink>(executor_, router_, random_local_address("tcp-in"),
                                         endpoint_text(socket), options_);
   router_.register_worker(link->address(), link);
   accepted_.emplace(link->address().value, link);
   asio::co_spawn(executor_, run_accepted(link, std::move(socket)), asio::detached);
+  return link->address();
 }
 
 asio::awaitable<void> TcpTransport::run_accepted(std::shared_ptr<TcpLink> link, asio::ip::tcp::socket socket) {
-  spdlog::info("link {} from {} up", link->address().value, link->peer());
+  // Anyone may connect: the lines about accepted links are rate-limited per source address.
+  const std::string source = link->peer().substr(0, link->peer().rfind(':'));
+  if (auto gate = util::log_gate("link-up", source)) {
+    spdlog::info("link {} from {} up{}", link->address().value, link->peer(), gate.suffix());
+  }
   auto why = co_await link->run_session(std::move(socket));
   if (why == asio::error::eof) {
-    spdlog::info("link {} from {} closed by peer", link->address().value, link->peer());
+    if (auto gate = util::log_gate("link-closed", source)) {
+      spdlog::info("link {} from {} closed by peer{}", link->address().value, link->peer(), gate.suffix());
+    }
   } else if (!link->closed()) {
-    spdlog::warn("link {} from {} closed: {}", link->address().value, link->peer(), why.message());
+    if (auto gate = util::log_gate("link-failed", source)) {
+      spdlog::warn("link {} from {} closed: {}{}", link->address().value, link->peer(), why.message(), gate.suffix());
+    }
   }
   link->close();
   router_.unregister_worker(link->address());
   accepted_.erase(link->address().value);
+  if (auto it = gated_.find(link->address().value); it != gated_.end()) {
+    gate_.release(it->second);
+    gated_.erase(it);
+  }
   if (on_closed_) on_closed_(link->address());
 }
 

@@ -5,6 +5,7 @@
 //
 // Thread safety: none; used from the node's single io_context thread.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 #include <asio/ip/tcp.hpp>
 
 #include "routing/router.hpp"
+#include "transport/connection_gate.hpp"
 #include "transport/tcp_link.hpp"
 
 namespace portico {
@@ -30,7 +32,13 @@ class TcpTransport final : public Transport {
   // The dialled link to "host:port" (created and started on first call), registered as a worker at its
   // address. Its state observer fires on every link up and down.
   std::shared_ptr<TcpLink> connect(const std::string& host_port);
-  // Accept loop on `acceptor` until stop() or the acceptor fails.
+  // Accept loop on `acceptor` until stop() or the acceptor fails. Connections over the ConnectionLimits are
+  // closed at once (with a rate-limited log line naming the address); when accepting fails (out of descriptors:
+  // EMFILE), it pauses from kAcceptPauseMin up to kAcceptPauseMax instead of spinning.
+  static constexpr std::chrono::milliseconds kAcceptPauseMin{10};
+  static constexpr std::chrono::milliseconds kAcceptPauseMax{1000};
+  void set_connection_limits(ConnectionLimits limits) { gate_ = ConnectionGate(limits); }
+  const ConnectionGate& connections() const { return gate_; }
   asio::awaitable<void> serve(asio::ip::tcp::acceptor& acceptor);
   // Runs a session for an already-connected socket; its link lives as long as the socket.
   void adopt(asio::ip::tcp::socket socket);
@@ -42,6 +50,7 @@ class TcpTransport final : public Transport {
   void on_accepted_link_closed(std::function<void(const Address&)> observer) { on_closed_ = std::move(observer); }
 
  private:
+  Address adopt_link(asio::ip::tcp::socket socket);
   asio::awaitable<void> keep_connected(std::shared_ptr<TcpLink> link);
   asio::awaitable<void> run_accepted(std::shared_ptr<TcpLink> link, asio::ip::tcp::socket socket);
 
@@ -52,6 +61,8 @@ class TcpTransport final : public Transport {
   std::unordered_map<std::string, std::shared_ptr<TcpLink>> accepted_;  // by link address
   std::vector<asio::ip::tcp::acceptor*> acceptors_;
   std::function<void(const Address&)> on_closed_;
+  ConnectionGate gate_;
+  std::unordered_map<std::string, std::string> gated_;  // accepted link address -> source address it counts for
   bool stopped_ = false;
 };
 

@@ -23,10 +23,11 @@ OCKAM_LISTEN=127.0.0.1:$hub_port OCKAM_METRICS=127.0.0.1:$hub_m OCKAM_DATA="$wor
 hub_pid=$!; pids+=("$hub_pid")
 wait_for_log "$work/hub.log" "hub listening"
 hub_token=$(OCKAM_DATA="$work/hub" "$portico" token --uses 10 role=device 2>/dev/null) || fail "portico token failed"
+operator_token=$(OCKAM_DATA="$work/hub" "$portico" token --uses 10 role=operator 2>/dev/null) || fail "portico token failed"
 start_outlet outlet "$hub_port" "$web_port" web OCKAM_METRICS=127.0.0.1:$out_m
 outlet_env=(OCKAM_HUB=127.0.0.1:$hub_port OCKAM_OUT=127.0.0.1:$web_port OCKAM_RELAY=web OCKAM_DATA="$work/data-outlet")
 OCKAM_HUB=127.0.0.1:$hub_port OCKAM_IN=127.0.0.1:$in_port OCKAM_FORWARD=web OCKAM_METRICS=127.0.0.1:$in_m \
-  OCKAM_DATA="$work/inlet" OCKAM_ENROLL="$hub_token" "$portico" >"$work/inlet.log" 2>&1 &
+  OCKAM_DATA="$work/inlet" OCKAM_ENROLL="$operator_token" "$portico" >"$work/inlet.log" 2>&1 &
 pids+=($!)
 wait_for_log "$work/inlet.log" "inlet listening"
 wait_for_log "$work/inlet.log" "member of hub"

@@ -28,7 +28,7 @@ wait_for_log "$work/tap.log" tapping
 
 # The outlet and the operator's inlet both reach the hub through the tap.
 start_outlet outlet "$tap_port" "$web" vault-db OCKAM_ALLOW=role=operator; outlet=$last_pid
-hub_token=$operator_token start_inlet operator "$tap_port" "$lp" vault-db; operator=$last_pid
+inlet_token=$operator_token start_inlet operator "$tap_port" "$lp" vault-db; operator=$last_pid
 curl -sf --max-time 20 -o "$work/got" "http://127.0.0.1:$lp/secret.txt" || fail "curl through the operator's inlet failed"
 cmp -s "$work/got" "$work/www/secret.txt" || fail "the file through the portal differs"
 grep -q "$marker" "$work/got" || fail "the marker did not arrive"
@@ -61,7 +61,7 @@ stop_agent "$stranger_inlet" "inlet without a credential"
 
 # An enrolled device inlet: a member of the hub, but the outlet wants role=operator.
 dlp=$(free_port)
-hub_token=$device_token start_inlet device "$hp" "$dlp" vault-db; device=$last_pid
+inlet_token=$device_token start_inlet device "$hp" "$dlp" vault-db; device=$last_pid
 if curl -sf --max-time 15 -o /dev/null "http://127.0.0.1:$dlp/secret.txt"; then
   fail "an inlet without role=operator reached the outlet"
 fi
@@ -104,7 +104,7 @@ curl -sf --max-time 20 -o "$work/got3" "http://127.0.0.1:$lp/secret.txt" && cmp 
 ! grep -q "credential expired; refresh" "$work/hub.log" || fail "a running member lost its membership to expiry"
 # A new inlet, after the outlet's first credential expired: the outlet presents its refreshed one.
 elp=$(free_port)
-hub_token=$operator_token start_inlet late "$hp" "$elp" vault-db; late=$last_pid
+inlet_token=$operator_token start_inlet late "$hp" "$elp" vault-db; late=$last_pid
 curl -sf --max-time 20 -o "$work/got4" "http://127.0.0.1:$elp/secret.txt" && cmp -s "$work/got4" "$work/www/secret.txt" ||
   fail "an inlet that came after the outlet's refresh cannot reach it"
 stop_agent "$late" "late operator inlet"

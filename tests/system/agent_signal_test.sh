@@ -17,11 +17,12 @@ PY
 OCKAM_LISTEN=127.0.0.1:$hub_port OCKAM_DATA="$work/hub" "$portico" >"$work/hub.log" 2>&1 & hub=$!; pids+=($hub)
 wait_for_log "$work/hub.log" "hub listening"
 token=$(OCKAM_DATA="$work/hub" "$portico" token --uses 2 2>/dev/null) || fail "portico token failed"
+operator_token=$(OCKAM_DATA="$work/hub" "$portico" token role=operator 2>/dev/null) || fail "portico token failed"
 OCKAM_HUB=127.0.0.1:$hub_port OCKAM_OUT=127.0.0.1:$target_port OCKAM_RELAY=sig OCKAM_DATA="$work/data" \
   OCKAM_ENROLL=$token "$portico" >"$work/outlet.log" 2>&1 & outlet=$!; pids+=($outlet)
 wait_for_log "$work/outlet.log" "outlet ready"
 OCKAM_HUB=127.0.0.1:$hub_port OCKAM_IN=127.0.0.1:$in_port OCKAM_FORWARD=sig OCKAM_LOG=debug OCKAM_DATA="$work/inlet" \
-  OCKAM_ENROLL=$token "$portico" >"$work/inlet.log" 2>&1 & inlet=$!; pids+=($inlet)
+  OCKAM_ENROLL=$operator_token "$portico" >"$work/inlet.log" 2>&1 & inlet=$!; pids+=($inlet)
 wait_for_log "$work/inlet.log" "inlet listening"
 wait_for_log "$work/inlet.log" "member of hub"
 

@@ -21,12 +21,13 @@ python3 -m http.server --bind 127.0.0.1 "$web_port" --directory "$work/site" >"$
 OCKAM_LISTEN=127.0.0.1:$hub_port OCKAM_DATA="$work/hub" "$native" >"$work/hub.log" 2>&1 & pids+=($!)
 wait_for_log "$work/hub.log" "hub listening"
 token=$(OCKAM_DATA="$work/hub" "$native" token --uses 2 role=device 2>/dev/null) || fail "portico token failed"
+operator_token=$(OCKAM_DATA="$work/hub" "$native" token role=operator 2>/dev/null) || fail "portico token failed"
 OCKAM_HUB=127.0.0.1:$hub_port OCKAM_OUT=127.0.0.1:$web_port OCKAM_RELAY=arm-device OCKAM_DATA="$work/outlet" \
   OCKAM_ENROLL=$token "$qemu" "$arm" >"$work/outlet.log" 2>&1 & pids+=($!)
 wait_for_log "$work/outlet.log" "outlet ready: relay \"arm-device\"" 30
 grep -q "platform: .*, $arch, " "$work/outlet.log" || fail "the outlet is not running as $arch"
 OCKAM_HUB=127.0.0.1:$hub_port OCKAM_IN=127.0.0.1:$in_port OCKAM_FORWARD=arm-device OCKAM_DATA="$work/inlet" \
-  OCKAM_ENROLL=$token "$native" >"$work/inlet.log" 2>&1 & pids+=($!)
+  OCKAM_ENROLL=$operator_token "$native" >"$work/inlet.log" 2>&1 & pids+=($!)
 wait_for_log "$work/inlet.log" "inlet listening"
 wait_for_log "$work/inlet.log" "member of hub"
 

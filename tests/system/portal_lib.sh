@@ -8,7 +8,8 @@ load="$(cd "$(dirname "$0")" && pwd)/portal_load.py"
 [ -x "$portico" ] || fail "no portico binary at '$portico'"
 # Only what each test sets reaches the agents.
 unset OCKAM_LISTEN OCKAM_HUB OCKAM_IN OCKAM_OUT OCKAM_FORWARD OCKAM_RELAY OCKAM_DATA OCKAM_LOG BALENA_DEVICE_UUID \
-  OCKAM_ENROLL OCKAM_HUB_IDENTITY OCKAM_ALLOW OCKAM_CREDENTIAL_TTL OCKAM_METRICS
+  OCKAM_ENROLL OCKAM_HUB_IDENTITY OCKAM_ALLOW OCKAM_CREDENTIAL_TTL OCKAM_METRICS OCKAM_MAX_CONNECTIONS \
+  OCKAM_MAX_CONNECTIONS_PER_ADDRESS OCKAM_MAX_PENDING_HANDSHAKES OCKAM_MAX_CHANNELS_PER_LINK OCKAM_MAX_STREAMS_PER_PEER
 log_level=${PORTAL_LOG:-info}
 last_pid=
 
@@ -44,14 +45,17 @@ wait_port() {
 
 # start_hub LOGNAME PORT [DATANAME [VAR=VALUE...]]: a hub on 127.0.0.1:PORT with its data (identity, tokens) in
 # $work/data-DATANAME (default LOGNAME: a restarted hub given the same DATANAME is the same hub), logging to
-# $work/LOGNAME.log. Sets last_pid, and hub_token: an enrollment token of that hub (role=device, 1000 uses) that
-# start_outlet and start_inlet pass as OCKAM_ENROLL.
+# $work/LOGNAME.log. Sets last_pid, hub_token: an enrollment token of that hub (role=device, 1000 uses) that
+# start_outlet passes as OCKAM_ENROLL, and operator_token (role=operator, 1000 uses), which start_inlet passes
+# (outlets let only role=operator in unless OCKAM_ALLOW says otherwise).
 start_hub() {
   local name=$1 port=$2 data="$work/data-${3:-$1}"; shift 2; [ $# -gt 0 ] && shift
   env OCKAM_LISTEN=127.0.0.1:$port OCKAM_LOG=$log_level OCKAM_DATA="$data" "$@" "$portico" >"$work/$name.log" 2>&1 &
   last_pid=$!; pids+=("$last_pid")
   wait_for_log "$work/$name.log" "hub listening on 127\.0\.0\.1:$port"
   hub_token=$(OCKAM_DATA="$data" "$portico" token --uses 1000 role=device 2>/dev/null) ||
+    fail "portico token failed for hub $name"
+  operator_token=$(OCKAM_DATA="$data" "$portico" token --uses 1000 role=operator 2>/dev/null) ||
     fail "portico token failed for hub $name"
 }
 
@@ -69,12 +73,14 @@ start_outlet() {
 }
 
 # start_inlet LOGNAME HUB_PORT LISTEN_PORT FORWARD [VAR=VALUE...]: an inlet listening on 127.0.0.1:LISTEN_PORT,
-# waited for until it is a member of the hub (enrolled with hub_token, or with its stored credential).
+# waited for until it is a member of the hub (enrolled with inlet_token if set, else operator_token, or with its
+# stored credential).
 # OCKAM_DATA is $work/data-LOGNAME unless given. Sets last_pid.
 start_inlet() {
   local name=$1 hub=$2 listen=$3 forward=$4; shift 4
   env OCKAM_HUB=127.0.0.1:$hub OCKAM_IN=127.0.0.1:$listen OCKAM_FORWARD=$forward OCKAM_LOG=$log_level \
-    OCKAM_DATA="$work/data-$name" ${hub_token:+OCKAM_ENROLL=$hub_token} "$@" "$portico" >"$work/$name.log" 2>&1 &
+    OCKAM_DATA="$work/data-$name" OCKAM_ENROLL="${inlet_token:-$operator_token}" "$@" "$portico" \
+    >"$work/$name.log" 2>&1 &
   last_pid=$!; pids+=("$last_pid")
   wait_for_log "$work/$name.log" "inlet listening on 127\.0\.0\.1:$listen"
   wait_for_log "$work/$name.log" "member of hub"

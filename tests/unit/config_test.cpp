@@ -88,6 +88,50 @@ TEST(Config, EachBadVariableNamesItself) {
   expect_error({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_LOG", "loud"}}, "OCKAM_LOG", exit_code::kLog);
 }
 
+TEST(Config, LimitsHaveDefaultsAndEachBadOneNamesItself) {
+  auto c = expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}});
+  EXPECT_EQ(c.connections.max_total, 1024u);
+  EXPECT_EQ(c.connections.max_per_address, 16u);
+  EXPECT_EQ(c.handshakes.max_pending, 256u);
+  EXPECT_EQ(c.handshakes.max_channels_per_source, 8u);
+  EXPECT_EQ(c.max_streams_per_peer, 256u);
+  c = expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_MAX_CONNECTIONS", "10"},
+                     {"OCKAM_MAX_CONNECTIONS_PER_ADDRESS", "3"}, {"OCKAM_MAX_PENDING_HANDSHAKES", "40"},
+                     {"OCKAM_MAX_CHANNELS_PER_LINK", "2"}, {"OCKAM_MAX_STREAMS_PER_PEER", "5"}});
+  EXPECT_EQ(c.connections.max_total, 10u);
+  EXPECT_EQ(c.connections.max_per_address, 3u);
+  EXPECT_EQ(c.handshakes.max_pending, 40u);
+  EXPECT_EQ(c.handshakes.early_drop_from, 20u);
+  EXPECT_EQ(c.handshakes.max_channels_per_source, 2u);
+  EXPECT_EQ(c.max_streams_per_peer, 5u);
+  const Vars hub{{"OCKAM_LISTEN", "0.0.0.0:4000"}};
+  auto with = [&](const char* name, const char* value) { Vars v = hub; v[name] = value; return v; };
+  expect_error(with("OCKAM_MAX_CONNECTIONS", "0"), "OCKAM_MAX_CONNECTIONS", exit_code::kMaxConnections);
+  expect_error(with("OCKAM_MAX_CONNECTIONS", "lots"), "OCKAM_MAX_CONNECTIONS", exit_code::kMaxConnections);
+  expect_error(with("OCKAM_MAX_CONNECTIONS_PER_ADDRESS", "-1"), "OCKAM_MAX_CONNECTIONS_PER_ADDRESS",
+               exit_code::kMaxConnectionsPerAddress);
+  expect_error(with("OCKAM_MAX_PENDING_HANDSHAKES", "99999999"), "OCKAM_MAX_PENDING_HANDSHAKES",
+               exit_code::kMaxPendingHandshakes);
+  expect_error(with("OCKAM_MAX_CHANNELS_PER_LINK", ""), "OCKAM_MAX_CHANNELS_PER_LINK", exit_code::kMaxChannelsPerLink);
+  expect_error(with("OCKAM_MAX_STREAMS_PER_PEER", "1.5"), "OCKAM_MAX_STREAMS_PER_PEER", exit_code::kMaxStreamsPerPeer);
+}
+
+TEST(Config, AllowDefaultsToOperatorsAndAnyMeansAnyMember) {
+  const Vars outlet{{"OCKAM_HUB", "h:1"}, {"OCKAM_OUT", "127.0.0.1:2"}};
+  auto c = expect_config(outlet);
+  EXPECT_EQ(c.allow, (std::map<std::string, std::string>{{"role", "operator"}}));
+  EXPECT_TRUE(c.allow_is_default);
+  Vars any = outlet;
+  any["OCKAM_ALLOW"] = "any";
+  c = expect_config(any);
+  EXPECT_TRUE(c.allow.empty());
+  EXPECT_FALSE(c.allow_is_default);
+  Vars site = outlet;
+  site["OCKAM_ALLOW"] = "site=berlin";
+  c = expect_config(site);
+  EXPECT_EQ(c.allow, (std::map<std::string, std::string>{{"site", "berlin"}}));
+}
+
 TEST(Config, MetricsAddressForEveryRole) {
   EXPECT_FALSE(expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}}).metrics);
   auto hub = expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_METRICS", "0.0.0.0:9464"}});
