@@ -9,6 +9,7 @@
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "idle.hpp"
 #include "logging.hpp"
 #include "platform/platform.hpp"
 #include "roles.hpp"
@@ -43,6 +44,7 @@ asio::awaitable<void> send_and_print(Router& router, TcpTransport& tcp, Inbox& i
 int run_from_environment() {
   auto loaded = load_config(process_environment());
   if (auto* error = std::get_if<ConfigError>(&loaded)) {
+    if (error->idle) return run_idle(error->message, process_environment()("NOTIFY_SOCKET").value_or(""));
     std::fprintf(stderr, "portico: %s\n", error->message.c_str());
     return error->exit_code;
   }
@@ -53,6 +55,9 @@ int run_from_environment() {
                                                             .xdg_data_home = config.xdg_data_home,
                                                             .home = config.home});
   if (!config.data_dir) config.data_dir = host.data_dir.string();
+  if (config.idle_when_unconfigured) {
+    if (auto reason = not_enrolled(config)) return run_idle(*reason, config.notify_socket);
+  }
   platform::PlatformInfo shown = host;
   shown.data_dir = *config.data_dir;
   switch (config.role) {
