@@ -29,8 +29,8 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "Portico")
 set(CPACK_PACKAGE_CONTACT "Portico maintainers <portico@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "edge agent: TCP portals to devices behind NAT through a hub")
-set(CPACK_PACKAGE_DESCRIPTION
-    "Portico reaches one TCP service on a device behind NAT from anywhere, through a hub you run, over end-to-end\n"
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+    "Portico reaches one TCP service on a device behind NAT from anywhere, through a hub you run, over end-to-end "
     "encrypted portals (Ockam-compatible OCKAM_* variables). One static binary and systemd units.")
 set(CPACK_PACKAGING_INSTALL_PREFIX "/")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
