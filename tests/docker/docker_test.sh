@@ -212,6 +212,11 @@ wait_ready() { # wait_ready NAME SECONDS: `portico health --ready` in the contai
   done
   fail "$1 is not ready after $2 s: $line"
 }
+logs_have() { # logs_have CONTAINER REGEX: the container's log has a matching line (no grep -q on a pipe: SIGPIPE)
+  local text
+  text=$(docker logs "$1" 2>&1)
+  grep -qE "$2" <<<"$text"
+}
 metric() { curl -sf --max-time 5 "http://127.0.0.1:$1/metrics" | awk -v s="$2" '$1 == s { print $2 }'; }
 
 run hub "$tag:amd64" OCKAM_LISTEN=127.0.0.1:$hub_port OCKAM_METRICS=127.0.0.1:$hub_m
@@ -229,7 +234,7 @@ wait_healthy inlet 20
 wait_ready outlet 20
 wait_ready inlet 20
 echo "health: hub, outlet and inlet healthy ($(docker inspect -f '{{(index .State.Health.Log 0).Output}}' "$tag-outlet" | head -n 1))"
-docker logs "$tag-outlet" 2>&1 | grep -q "outlet ready: relay \"web-$$\"" || fail "no 'outlet ready' line in the outlet's log"
+logs_have "$tag-outlet" "outlet ready: relay \"web-$$\"" || fail "no 'outlet ready' line in the outlet's log"
 lines_ready=$(docker logs "$tag-outlet" 2>&1 | wc -l)
 
 curl -sf --max-time 20 -o "$work/got" "http://127.0.0.1:$in_port/page" || fail "curl through the inlet failed"
@@ -269,7 +274,7 @@ awk -v s="$stop_s" 'BEGIN { exit !(s < 10) }' || fail "docker stop took $stop_s 
 run outlet-arm64 "$tag:arm64" --volume="$data:/data" "${outlet_env[@]}"
 wait_healthy outlet-arm64 60
 wait_ready outlet-arm64 60
-docker logs "$tag-outlet-arm64" 2>&1 | grep -q "platform: .*, aarch64, " || fail "the arm64 outlet is not running as aarch64"
+logs_have "$tag-outlet-arm64" "platform: .*, aarch64, " || fail "the arm64 outlet is not running as aarch64"
 [ "$(identity "$tag-outlet-arm64")" = "$amd64_identity" ] || fail "the identity did not survive the container change"
 # The inlet still holds its end-to-end channel to the outlet process that was stopped; today its first stream
 # after the outlet's restart waits out the 10 s open timeout, which closes that channel, and the next stream makes
@@ -288,7 +293,7 @@ echo "arm64 outlet under qemu: healthy, same identity $amd64_identity and relay 
 run outlet-armv7 "$tag:armv7" --volume="$data:/data" "${outlet_env[@]}"
 wait_healthy outlet-armv7 60
 wait_ready outlet-armv7 60
-docker logs "$tag-outlet-armv7" 2>&1 | grep -q "platform: .*, armv7" || fail "the armv7 outlet is not running as armv7: $(docker logs "$tag-outlet-armv7" 2>&1 | grep platform)"
+logs_have "$tag-outlet-armv7" "platform: .*, armv7" || fail "the armv7 outlet is not running as armv7: $(docker logs "$tag-outlet-armv7" 2>&1 | grep platform)"
 t=$(now)
 if ! curl -sf --max-time 30 -o "$work/got-armv7" "http://127.0.0.1:$in_port/page"; then
   echo "NOTE: the first stream after the outlet's restart failed after $(since "$t") s (stale end-to-end channel); retrying"
@@ -317,7 +322,7 @@ docker exec "$tag-unconfigured" portico health --ready >/dev/null && fail "an un
 docker run -d --name "$tag-disabled" --network host --restart always -e OCKAM_DISABLE=1 \
   -e OCKAM_HUB=127.0.0.1:$hub_port -e OCKAM_OUT=127.0.0.1:$web_port "$tag:balena-amd64" >/dev/null
 containers+=("$tag-disabled")
-for _ in $(seq 50); do docker logs "$tag-disabled" 2>&1 | grep -q "OCKAM_DISABLE=1: disabled" && break; sleep 0.2; done
+for _ in $(seq 50); do logs_have "$tag-disabled" "OCKAM_DISABLE=1: disabled" && break; sleep 0.2; done
 sleep 1
 [ "$(docker inspect -f '{{.State.Status}} {{.RestartCount}}' "$tag-disabled")" = "running 0" ] || fail "OCKAM_DISABLE=1 did not idle"
 t0=$(now); docker stop -t 10 "$tag-unconfigured" >/dev/null
@@ -333,7 +338,7 @@ for service in portico-a portico-b; do
 done
 for service in portico-a portico-b; do
   wait_ready "$service" 30
-  docker logs "$tag-$service" 2>&1 | grep -q "outlet ready: relay \"$uuid-$service\"" ||
+  logs_have "$tag-$service" "outlet ready: relay \"$uuid-$service\"" ||
     fail "$service did not register $uuid-$service: $(docker logs "$tag-$service" 2>&1 | grep -i relay | tail -n 2)"
 done
 [ "$(metric "$hub_m" portico_relays_registered)" = 3 ] || fail "the hub does not hold 3 relays (web and two services)"
