@@ -9,6 +9,7 @@
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "idle.hpp"
 #include "logging.hpp"
 #include "node_state.hpp"
 #include "platform/platform.hpp"
@@ -44,6 +45,7 @@ asio::awaitable<void> send_and_print(Router& router, TcpTransport& tcp, Inbox& i
 int run_from_environment() {
   auto loaded = load_config(process_environment());
   if (auto* error = std::get_if<ConfigError>(&loaded)) {
+    if (error->idle) return run_idle(error->message, process_environment()("NOTIFY_SOCKET").value_or(""));
     std::fprintf(stderr, "portico: %s\n", error->message.c_str());
     return error->exit_code;
   }
@@ -60,6 +62,9 @@ int run_from_environment() {
     return exit_code::kData;
   } else if (*secured != 0) {
     spdlog::warn("data dir {} was mode {:04o}: made it 0700 (it holds this node's key)", *config.data_dir, *secured);
+  }
+  if (config.idle_when_unconfigured) {
+    if (auto reason = not_enrolled(config)) return run_idle(*reason, config.notify_socket);
   }
   platform::PlatformInfo shown = host;
   shown.data_dir = *config.data_dir;

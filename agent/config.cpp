@@ -21,7 +21,11 @@ ConfigError error(std::string variable, std::string_view problem, std::string_vi
 std::variant<HostPort, ConfigError> host_port(const Environment& env, const char* variable,
                                               std::string_view example, int code) {
   auto value = env(variable);
-  if (!value) return error(variable, "is not set", example, code);
+  if (!value) {
+    ConfigError unset = error(variable, "is not set", example, code);
+    unset.unconfigured = true;
+    return unset;
+  }
   auto parsed = HostPort::parse(*value);
   if (!parsed) return error(variable, "'" + *value + "' is not host:port with a port 1-65535", example, code);
   return *parsed;
@@ -145,6 +149,31 @@ std::optional<ConfigError> load_limits(const Environment& env, Config& config) {
   return std::nullopt;
 }
 
+// OCKAM_UNCONFIGURED and OCKAM_DISABLE: what the agent does when there is nothing (or nothing wanted) to run.
+std::optional<ConfigError> load_idle_policy(const Environment& env, Config& config) {
+  if (auto policy = env("OCKAM_UNCONFIGURED")) {
+    if (*policy != "exit" && *policy != "idle") {
+      return error("OCKAM_UNCONFIGURED", "'" + *policy + "' is not exit or idle", "idle", exit_code::kUnconfigured);
+    }
+    config.idle_when_unconfigured = *policy == "idle";
+  }
+  if (auto disable = env("OCKAM_DISABLE")) {
+    const std::string& v = *disable;
+    if (v == "1" || v == "true" || v == "yes") {
+      ConfigError off{"OCKAM_DISABLE", "OCKAM_DISABLE=" + v + ": disabled, nothing runs (set OCKAM_DISABLE=0 or "
+                                       "remove it to run)", 0};
+      off.unconfigured = true;
+      return off;
+    }
+    if (!v.empty() && v != "0" && v != "false" && v != "no") {
+      return error("OCKAM_DISABLE", "'" + v + "' is not 1, true, yes, 0, false or no", "1", exit_code::kDisable);
+    }
+  }
+  return std::nullopt;
+}
+
+std::variant<Config, ConfigError> load_role(const Environment& env, Config& config);
+
 }  // namespace
 
 Environment process_environment() {
@@ -155,8 +184,21 @@ Environment process_environment() {
   };
 }
 
+
 std::variant<Config, ConfigError> load_config(const Environment& env) {
   Config config;
+  if (auto problem = load_idle_policy(env, config)) {
+    problem->idle = problem->unconfigured && config.idle_when_unconfigured;
+    return *problem;
+  }
+  auto loaded = load_role(env, config);
+  if (auto* problem = std::get_if<ConfigError>(&loaded)) problem->idle = problem->unconfigured && config.idle_when_unconfigured;
+  return loaded;
+}
+
+namespace {
+
+std::variant<Config, ConfigError> load_role(const Environment& env, Config& config) {
   if (auto level = env("OCKAM_LOG")) {
     if (*level == "debug") config.log_level = LogLevel::debug;
     else if (*level == "info") config.log_level = LogLevel::info;
@@ -170,6 +212,7 @@ std::variant<Config, ConfigError> load_config(const Environment& env) {
     config.metrics = std::get<HostPort>(metrics);
   }
   config.device_uuid = env("BALENA_DEVICE_UUID");
+  config.service_name = env("BALENA_SERVICE_NAME");
   config.xdg_data_home = env("XDG_DATA_HOME").value_or("");
   config.home = env("HOME").value_or("");
   config.notify_socket = env("NOTIFY_SOCKET").value_or("");
@@ -193,9 +236,11 @@ std::variant<Config, ConfigError> load_config(const Environment& env) {
   const bool outlet = env("OCKAM_OUT").has_value();
   if (!inlet && !outlet) {
     if (!env("OCKAM_LISTEN")) {
-      return ConfigError{"OCKAM_IN", "OCKAM_IN, OCKAM_OUT or OCKAM_LISTEN: none is set, so there is nothing to do "
-                                     "(example: OCKAM_OUT=127.0.0.1:5432 OCKAM_HUB=hub.example.com:4000)",
-                         exit_code::kRole};
+      ConfigError none{"OCKAM_IN", "OCKAM_IN, OCKAM_OUT or OCKAM_LISTEN: none is set, so there is nothing to do "
+                                   "(example: OCKAM_OUT=127.0.0.1:5432 OCKAM_HUB=hub.example.com:4000)",
+                       exit_code::kRole};
+      none.unconfigured = true;
+      return none;
     }
     config.role = Role::hub;
     auto listen = host_port(env, "OCKAM_LISTEN", "0.0.0.0:4000", exit_code::kListen);
@@ -215,7 +260,12 @@ std::variant<Config, ConfigError> load_config(const Environment& env) {
     if (auto* e = std::get_if<ConfigError>(&in)) return *e;
     config.inlet_listen = std::get<HostPort>(in);
     auto forward = env("OCKAM_FORWARD");
-    if (!forward) return error("OCKAM_FORWARD", "is required in inlet mode: the outlet's relay name", "my-device", exit_code::kForward);
+    if (!forward) {
+      ConfigError unset = error("OCKAM_FORWARD", "is required in inlet mode: the outlet's relay name", "my-device",
+                                exit_code::kForward);
+      unset.unconfigured = true;
+      return unset;
+    }
     if (!relay::valid_relay_name(*forward)) {
       return error("OCKAM_FORWARD", "'" + *forward + "' is not a relay name (1-64 of A-Z a-z 0-9 . _ -)", "my-device",
                    exit_code::kForward);
@@ -238,4 +288,5 @@ std::variant<Config, ConfigError> load_config(const Environment& env) {
   return config;
 }
 
+}  // namespace
 }  // namespace portico::agent

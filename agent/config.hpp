@@ -33,6 +33,8 @@ struct Config {
   HostPort outlet_target;            // outlet: OCKAM_OUT
   std::optional<std::string> relay;  // outlet: OCKAM_RELAY; else derived from the device (see node_state.hpp)
   std::optional<std::string> device_uuid;  // BALENA_DEVICE_UUID
+  std::optional<std::string> service_name;  // BALENA_SERVICE_NAME: with it, the default relay name is per service
+  bool idle_when_unconfigured = false;      // OCKAM_UNCONFIGURED=idle: wait instead of exiting when not configured
   std::optional<std::string> data_dir;     // OCKAM_DATA
   std::string xdg_data_home;              // XDG_DATA_HOME, HOME: the per-user data dir when there is no /data
   std::string home;
@@ -64,6 +66,11 @@ struct ConfigError {
   std::string variable;
   std::string message;  // one line: names the variable, says what is wrong, shows an example
   int exit_code = 0;
+  // A required variable is not set at all (or OCKAM_DISABLE is on): the agent is not configured, rather than
+  // configured wrongly. With OCKAM_UNCONFIGURED=idle (the container images' default) it prints the line and waits
+  // until stopped instead of exiting, so a supervisor's restart policy does not loop.
+  bool unconfigured = false;
+  bool idle = false;
 };
 
 // Exit codes, one per variable, so scripts and supervisors can tell failures apart.
@@ -84,6 +91,8 @@ inline constexpr int kHubIdentity = 22;
 inline constexpr int kAllow = 23;
 inline constexpr int kCredentialTtl = 24;
 inline constexpr int kRefused = 25;  // the hub refused this node for good (e.g. a spent token and no credential)
+inline constexpr int kDisable = 26;       // OCKAM_DISABLE is not a boolean (OCKAM_DISABLE=1 itself exits 0)
+inline constexpr int kUnconfigured = 27;  // OCKAM_UNCONFIGURED is not exit or idle
 inline constexpr int kMaxConnections = 30;
 inline constexpr int kMaxConnectionsPerAddress = 31;
 inline constexpr int kMaxPendingHandshakes = 32;

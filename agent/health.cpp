@@ -19,6 +19,7 @@
 #include <asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "idle.hpp"
 #include "platform/platform.hpp"
 
 namespace portico::agent {
@@ -148,19 +149,40 @@ asio::awaitable<void> StatusServer::serve(std::function<metrics::Health()> judge
   }
 }
 
-int run_health() {
+int run_health(bool ready) {
+  // The judge's line says whether the role is ready; liveness is that the agent answers at all.
+  const auto answer = [ready](const std::string& line) {
+    const bool is_ready = line.starts_with("healthy: ");
+    const std::string detail = line.substr(line.find(": ") + 2);
+    const std::string readiness = (is_ready ? "ready: " : "not ready: ") + detail;
+    if (ready) {
+      std::printf("%s\n", readiness.c_str());
+      return is_ready ? 0 : 1;
+    }
+    std::printf("healthy: serving%s; %s\n", is_ready ? "" : ", reconnecting by itself", readiness.c_str());
+    return 0;
+  };
+  const auto idle = [ready](const std::string& reason) {
+    std::printf("%s: idle: %s\n", ready ? "not ready" : "healthy", reason.c_str());
+    return ready ? 1 : 0;
+  };
   auto loaded = load_config(process_environment());
   if (auto* error = std::get_if<ConfigError>(&loaded)) {
+    if (error->idle) return idle(error->message);
     std::printf("unhealthy: %s\n", error->message.c_str());
     return 1;
   }
-  const Config& config = std::get<Config>(loaded);
+  Config config = std::get<Config>(loaded);
   std::string data_dir = config.data_dir.value_or("");
   if (data_dir.empty()) {
     data_dir = platform::detect(config.platform_root, {.balena_device_uuid = config.device_uuid.value_or(""),
                                                        .xdg_data_home = config.xdg_data_home,
                                                        .home = config.home})
                    .data_dir.string();
+    config.data_dir = data_dir;
+  }
+  if (config.idle_when_unconfigured) {
+    if (auto reason = not_enrolled(config)) return idle(*reason);
   }
   const auto path = status_socket_path(config, data_dir);
   if (!path) {
@@ -175,8 +197,7 @@ int run_health() {
                 error.c_str());
     return 1;
   }
-  std::printf("%s\n", line->c_str());
-  return line->starts_with("healthy: ") ? 0 : 1;
+  return answer(*line);
 }
 
 }  // namespace portico::agent

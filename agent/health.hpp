@@ -5,8 +5,13 @@
 // is a hash of the role's own address, so an outlet and an inlet, or two outlets for different services, may
 // share one data dir), with one line — metrics::judge_health()'s — and closes. No TCP port: containers with host
 // networking share the loopback ports. `portico health`, run with the same environment (e.g. by Docker's
-// HEALTHCHECK inside the container), finds the same socket, prints the line and exits 0 when it says healthy,
-// 1 otherwise (also when no agent answers within kHealthTimeout).
+// HEALTHCHECK inside the container), finds the same socket and asks two questions:
+//   portico health           liveness: exit 0 while the agent answers (it serves and reconnects to its hub by
+//                            itself, so a hub outage is no reason to restart it); the line shows the readiness.
+//                            "healthy: serving, reconnecting by itself; not ready: outlet relay "pg" ... down"
+//   portico health --ready   readiness: exit 0 when the judge says ready (hub: listening; inlet: hub link up;
+//                            outlet: link up and relay registered). "ready: outlet relay "pg" registered ..."
+// Both exit 1 when no agent answers within kHealthTimeout. An idle agent (idle.hpp) is healthy and not ready.
 //
 // Thread safety: none; the node's one io_context thread.
 
@@ -53,7 +58,8 @@ class StatusServer {
   std::string path_;
 };
 
-// `portico health`: 0 when the agent this environment configures says it is healthy, else 1.
-int run_health();
+// `portico health [--ready]`: 0 when the agent this environment configures answers (with `ready`: and says it
+// is ready), else 1.
+int run_health(bool ready);
 
 }  // namespace portico::agent

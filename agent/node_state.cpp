@@ -1,5 +1,6 @@
 #include "node_state.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -8,6 +9,8 @@
 
 namespace portico::agent {
 namespace {
+
+constexpr std::size_t kMaxRelayNameBytes = 64;  // relay::valid_relay_name()'s limit
 
 bool is_node_id(const std::string& s) {
   return s.size() == 32 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
@@ -54,8 +57,14 @@ Result<std::string> load_or_create_node_id(const std::string& data_dir) {
 
 std::string relay_name(const Config& config, const std::string& device_id, const std::string& node_id) {
   if (config.relay) return *config.relay;
-  if (relay::valid_relay_name(device_id)) return device_id;
-  return node_id;
+  std::string base = relay::valid_relay_name(device_id) ? device_id : node_id;
+  const std::string service = config.service_name.value_or("");
+  if (service.empty() || !relay::valid_relay_name(service) || service.size() + 2 > kMaxRelayNameBytes) {
+    return base;
+  }
+  // One name per service on the device: the device part gives way so that the service part stays whole.
+  base.resize(std::min(base.size(), kMaxRelayNameBytes - service.size() - 1));
+  return base + "-" + service;
 }
 
 }  // namespace portico::agent

@@ -21,6 +21,9 @@ Result<std::string> load_or_create_node_id(const std::string& data_dir);
 
 // OCKAM_RELAY, else the device id the platform layer found (BALENA_DEVICE_UUID, the Pi's serial, the DMI
 // product UUID or /etc/machine-id), else the node id kept in the data dir: never a fresh random name per start.
+// With BALENA_SERVICE_NAME (balena sets it in every service) the default is "<device id>-<service>", so several
+// outlet services on one device register distinct names; the device id is shortened when the whole would pass
+// the relay-name limit (64 bytes).
 std::string relay_name(const Config& config, const std::string& device_id, const std::string& node_id);
 
 }  // namespace portico::agent

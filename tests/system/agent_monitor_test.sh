@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Metrics and health against real processes: a hub, an outlet in front of python3 -m http.server and an inlet,
 # each with OCKAM_METRICS. Checks that /metrics shows the bytes of a transfer while it runs and after, that
-# `portico health` follows the hub link and the relay registration (0 healthy, 1 not), that reconnects are
+# `portico health --ready` follows the hub link and the relay registration (0 ready, 1 not) while `portico health`
+# (liveness, Docker's HEALTHCHECK) stays 0 through a hub outage because the agent serves and reconnects, that reconnects are
 # counted, and that a busy or malformed OCKAM_METRICS stops the agent with one line and exit code 20.
 #   agent_monitor_test.sh PORTICO
 . "$(dirname "$0")/portal_lib.sh"
@@ -13,6 +14,9 @@ metric() { # metric PORT SERIES: the value of one sample ("" when absent)
 }
 health() { # health VAR=VALUE...: runs `portico health` with that environment; prints its line, returns its code
   env "$@" "$portico" health
+}
+ready() { # ready VAR=VALUE...: the same with `portico health --ready`
+  env "$@" "$portico" health --ready
 }
 
 mkdir -p "$work/site"
@@ -33,12 +37,15 @@ wait_for_log "$work/inlet.log" "inlet listening"
 wait_for_log "$work/inlet.log" "member of hub"
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$web_port/" && break; sleep 0.1; done
 
+line=$(ready "${outlet_env[@]}") || fail "outlet not ready: $line"
+[[ $line == "ready: outlet relay \"web\" registered"* ]] || fail "outlet readiness line: $line"
 line=$(health "${outlet_env[@]}") || fail "outlet not healthy: $line"
+[[ $line == "healthy: serving; ready: "* ]] || fail "outlet health line: $line"
 echo "outlet: $line"
-line=$(health OCKAM_HUB=127.0.0.1:$hub_port OCKAM_IN=127.0.0.1:$in_port OCKAM_FORWARD=web OCKAM_DATA="$work/inlet") ||
-  fail "inlet not healthy: $line"
+line=$(ready OCKAM_HUB=127.0.0.1:$hub_port OCKAM_IN=127.0.0.1:$in_port OCKAM_FORWARD=web OCKAM_DATA="$work/inlet") ||
+  fail "inlet not ready: $line"
 echo "inlet: $line"
-line=$(health OCKAM_LISTEN=127.0.0.1:$hub_port OCKAM_DATA="$work/hub") || fail "hub not healthy: $line"
+line=$(ready OCKAM_LISTEN=127.0.0.1:$hub_port OCKAM_DATA="$work/hub") || fail "hub not ready: $line"
 [[ $line == *"1 relay registered"* ]] || fail "hub health line: $line"
 [ "$(metric "$hub_m" portico_relays_registered)" = 1 ] || fail "hub metrics: no registered relay"
 
@@ -62,16 +69,19 @@ in_out=$(metric "$in_m" 'portico_portal_bytes_total{direction="out"}')
 [ "$(metric "$in_m" portico_portal_streams_opened_total)" = 1 ] || fail "inlet streams opened"
 [ "$(metric "$out_m" portico_hub_link_up)" = 1 ] || fail "outlet hub link gauge"
 
-# The hub goes away: both become unhealthy; it comes back: healthy again, one reconnect, two registrations.
+# The hub goes away: not ready, but still healthy (it serves and reconnects); it comes back: ready again, one
+# reconnect, two registrations.
 kill -TERM "$hub_pid"; wait "$hub_pid" || true; forget_pid "$hub_pid"
-for _ in $(seq 50); do health "${outlet_env[@]}" >/dev/null || break; sleep 0.1; done
-line=$(health "${outlet_env[@]}") && fail "outlet still healthy without its hub: $line"
+for _ in $(seq 50); do ready "${outlet_env[@]}" >/dev/null || break; sleep 0.1; done
+line=$(ready "${outlet_env[@]}") && fail "outlet still ready without its hub: $line"
 echo "hub down: $line"
+line=$(health "${outlet_env[@]}") || fail "outlet unhealthy during a hub outage (a supervisor would restart it): $line"
+[[ $line == "healthy: serving, reconnecting by itself; not ready: "*"down"* ]] || fail "health line during the outage: $line"
 [ "$(metric "$out_m" portico_hub_link_up)" = 0 ] || fail "outlet hub link gauge while the hub is down"
 OCKAM_LISTEN=127.0.0.1:$hub_port OCKAM_DATA="$work/hub" "$portico" >"$work/hub2.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do health "${outlet_env[@]}" >/dev/null && break; sleep 0.1; done
-line=$(health "${outlet_env[@]}") || fail "outlet not healthy after the hub came back: $line"
+for _ in $(seq 100); do ready "${outlet_env[@]}" >/dev/null && break; sleep 0.1; done
+line=$(ready "${outlet_env[@]}") || fail "outlet not ready after the hub came back: $line"
 [ "$(metric "$out_m" portico_hub_link_reconnects_total)" = 1 ] || fail "reconnects not counted"
 [ "$(metric "$out_m" portico_relay_registrations_total)" = 2 ] || fail "registrations not counted"
 
@@ -85,6 +95,23 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 9000 /dev/zer
 # No agent answering: unhealthy, exit 1. Busy or malformed OCKAM_METRICS: one line naming it, exit 20.
 line=$(health OCKAM_LISTEN=127.0.0.1:1 OCKAM_DATA="$work/nobody") && fail "health without an agent: $line"
 [[ $line == "unhealthy: no hub agent answers on "* ]] || fail "health without an agent said: $line"
+line=$(ready OCKAM_LISTEN=127.0.0.1:1 OCKAM_DATA="$work/nobody") && fail "--ready without an agent: $line"
+# Unconfigured under OCKAM_UNCONFIGURED=idle: healthy (idle, as told), not ready; the agent waits, exit 0 on SIGTERM.
+line=$(health OCKAM_UNCONFIGURED=idle OCKAM_OUT=127.0.0.1:1) || fail "an idle agent is not healthy: $line"
+[[ $line == "healthy: idle: OCKAM_HUB: is not set"* ]] || fail "idle health line: $line"
+line=$(ready OCKAM_UNCONFIGURED=idle OCKAM_OUT=127.0.0.1:1) && fail "an idle agent is ready: $line"
+env -i OCKAM_UNCONFIGURED=idle OCKAM_OUT=127.0.0.1:1 OCKAM_DATA="$work/idle" "$portico" >"$work/idle.log" 2>&1 &
+idle_pid=$!; pids+=("$idle_pid")
+wait_for_log "$work/idle.log" "OCKAM_HUB: is not set .*idle until configured"
+sleep 0.5
+kill -0 "$idle_pid" || fail "the idle agent exited: $(cat "$work/idle.log")"
+[ "$(wc -l <"$work/idle.log")" -eq 1 ] || fail "the idle agent said more than one line: $(cat "$work/idle.log")"
+kill -TERM "$idle_pid"; rc_idle=0; wait "$idle_pid" || rc_idle=$?; forget_pid "$idle_pid"
+[ "$rc_idle" -eq 0 ] || fail "the idle agent exited $rc_idle on SIGTERM"
+# OCKAM_DISABLE=1: one line naming it; exit 0 (nothing to do), or idle like the above under OCKAM_UNCONFIGURED=idle.
+rc_off=0; env -i OCKAM_DISABLE=1 OCKAM_LISTEN=127.0.0.1:1 "$portico" >"$work/off.log" 2>&1 || rc_off=$?
+[ "$rc_off" -eq 0 ] && [ "$(wc -l <"$work/off.log")" -eq 1 ] && grep -q "OCKAM_DISABLE=1: disabled" "$work/off.log" ||
+  fail "OCKAM_DISABLE=1 exited $rc_off: $(cat "$work/off.log")"
 set +e
 OCKAM_LISTEN=127.0.0.1:$(free_port) OCKAM_METRICS=127.0.0.1:$out_m OCKAM_DATA="$work/h3" "$portico" >"$work/busy.log" 2>&1
 rc_busy=$?

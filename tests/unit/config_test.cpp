@@ -164,5 +164,49 @@ TEST(Config, RelayTrust) {
                exit_code::kRelayKeep);
 }
 
+TEST(Config, AMissingVariableIsUnconfiguredAndIdlesOnlyWhenAskedTo) {
+  // Not set at all: unconfigured (the same line and exit code; with OCKAM_UNCONFIGURED=idle the agent waits).
+  for (const Vars& vars : {Vars{}, Vars{{"OCKAM_OUT", "127.0.0.1:5432"}},
+                           Vars{{"OCKAM_IN", "127.0.0.1:1"}, {"OCKAM_HUB", "h:1"}}}) {
+    auto plain = load_config(env(vars));
+    ASSERT_TRUE(std::holds_alternative<ConfigError>(plain));
+    EXPECT_TRUE(std::get<ConfigError>(plain).unconfigured);
+    EXPECT_FALSE(std::get<ConfigError>(plain).idle);
+    Vars idle = vars;
+    idle["OCKAM_UNCONFIGURED"] = "idle";
+    auto waiting = load_config(env(idle));
+    ASSERT_TRUE(std::holds_alternative<ConfigError>(waiting));
+    EXPECT_TRUE(std::get<ConfigError>(waiting).idle) << std::get<ConfigError>(waiting).message;
+    EXPECT_EQ(std::get<ConfigError>(waiting).exit_code, std::get<ConfigError>(plain).exit_code);
+  }
+  // Set but wrong is never idle: the line and the exit code, whatever OCKAM_UNCONFIGURED says.
+  auto wrong = load_config(env({{"OCKAM_OUT", "127.0.0.1:5432"}, {"OCKAM_HUB", ""}, {"OCKAM_UNCONFIGURED", "idle"}}));
+  ASSERT_TRUE(std::holds_alternative<ConfigError>(wrong));
+  EXPECT_FALSE(std::get<ConfigError>(wrong).unconfigured);
+  EXPECT_FALSE(std::get<ConfigError>(wrong).idle);
+  EXPECT_EQ(std::get<ConfigError>(wrong).exit_code, exit_code::kHub);
+  EXPECT_TRUE(expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_UNCONFIGURED", "idle"}}).idle_when_unconfigured);
+  EXPECT_FALSE(expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_UNCONFIGURED", "exit"}}).idle_when_unconfigured);
+  expect_error({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_UNCONFIGURED", "wait"}}, "OCKAM_UNCONFIGURED",
+               exit_code::kUnconfigured);
+}
+
+TEST(Config, DisableSwitchStopsEveryRoleCalmly) {
+  for (const char* on : {"1", "true", "yes"}) {
+    auto off = load_config(env({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_DISABLE", on}}));
+    ASSERT_TRUE(std::holds_alternative<ConfigError>(off)) << on;
+    EXPECT_EQ(std::get<ConfigError>(off).variable, "OCKAM_DISABLE");
+    EXPECT_EQ(std::get<ConfigError>(off).exit_code, 0);
+    EXPECT_TRUE(std::get<ConfigError>(off).unconfigured);
+  }
+  auto idle = load_config(env({{"OCKAM_DISABLE", "1"}, {"OCKAM_UNCONFIGURED", "idle"}}));
+  ASSERT_TRUE(std::holds_alternative<ConfigError>(idle));
+  EXPECT_TRUE(std::get<ConfigError>(idle).idle);
+  for (const char* no : {"0", "false", "no", ""}) {
+    EXPECT_EQ(expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_DISABLE", no}}).role, Role::hub) << no;
+  }
+  expect_error({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_DISABLE", "maybe"}}, "OCKAM_DISABLE", exit_code::kDisable);
+}
+
 }  // namespace
 }  // namespace portico::agent

@@ -51,6 +51,25 @@ TEST_F(NodeState, UnwritableDataDirIsAnError) {
   EXPECT_FALSE(load_or_create_node_id((dir_ / "file" / "sub").string()));
 }
 
+TEST(RelayName, OnePerBalenaServiceSoTwoOutletsOnADeviceDiffer) {
+  Config config;
+  config.service_name = "portico-pg";
+  EXPECT_EQ(relay_name(config, "7f3c9a0e", "n1"), "7f3c9a0e-portico-pg");
+  config.service_name = "portico-ssh";
+  EXPECT_EQ(relay_name(config, "7f3c9a0e", "n1"), "7f3c9a0e-portico-ssh");
+  EXPECT_EQ(relay_name(config, "", "n1"), "n1-portico-ssh");
+  // A 62-character device UUID: the device part is shortened so the whole stays a valid 64-byte name.
+  const std::string uuid(62, 'a');
+  const std::string name = relay_name(config, uuid, "n1");
+  EXPECT_EQ(name.size(), 64u);
+  EXPECT_EQ(name.substr(name.size() - 12), "-portico-ssh");
+  config.service_name = "bad name";
+  EXPECT_EQ(relay_name(config, "7f3c9a0e", "n1"), "7f3c9a0e") << "an unusable service name is left out";
+  config.relay = "pg";
+  config.service_name = "portico-pg";
+  EXPECT_EQ(relay_name(config, "7f3c9a0e", "n1"), "pg") << "OCKAM_RELAY wins";
+}
+
 TEST(RelayName, PrefersRelayThenDeviceIdThenNodeId) {
   Config config;
   EXPECT_EQ(relay_name(config, "", "n1"), "n1");
