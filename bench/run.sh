@@ -145,8 +145,13 @@ paths=(portal socat3 ssh direct)
 note "all up [$((SECONDS - started_at)) s]"
 
 # --- memory per idle connection, first (before bulk traffic leaves freed buffers for idle streams to reuse) --------
-idle_procs=()
-for kv in ${procs[portal-idle]}; do idle_procs+=("${kv#*=}"); done
+idle_procs=() idle_roles=()
+for kv in ${procs[portal-idle]}; do idle_procs+=("${kv#*=}"); idle_roles+=("${kv%%=*}"); done
+# record_roles N: each agent's own RSS now, so the report can say where the growth lives.
+record_roles() {
+  local i
+  for i in "${!idle_procs[@]}"; do record "mem $1 ${idle_roles[i]}_kib $(rss_kib "${idle_procs[i]}")"; done
+}
 # hold_idle N: N idle connections through the idle pair until the client says "held" (or "failed"); sets client.
 hold_idle() {
   start "idle-client-$1" python3 "$repo/bench/idle_conns.py" client --port "${ports[portal-idle]}" --count "$1" \
@@ -174,11 +179,13 @@ grep -q '^held' "$work/idle-client-1.log" || fail "no connection through the idl
 release_idle 1
 rss0=$(rss_steady_kib "${idle_procs[@]}")
 record "mem 0 rss_kib $rss0"
+record_roles 0
 for n in $idle_counts; do
   hold_idle "$n"
   if grep -q '^held' "$work/idle-client-$n.log"; then
     held=$(rss_steady_kib "${idle_procs[@]}")
     record "mem $n rss_kib $held"
+    record_roles "$n"
     record "mem $n held $(established "$idle_port")"
     release_idle "$n"
     after=$(rss_steady_kib "${idle_procs[@]}")
@@ -207,8 +214,11 @@ measure_iperf() {
   case $path in socat3) settle "${ps[@]}" ;; esac
   for i in "${!ps[@]}"; do after+=("$(ticks "${ps[i]}")"); done
   local bytes gbps
-  read -r bytes gbps < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["end"]["sum_received"];
-print(r["bytes"], r["bits_per_second"] / 1e9)' "$work/iperf.json")
+  # The receiver's figure; for a -n run (smoke) the sender's: with a few MB the receiver may stop counting early.
+  read -r bytes gbps < <(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["end"]
+r=e["sum_sent" if sys.argv[2] == "0" else "sum_received"]; print(r["bytes"], r["bits_per_second"] / 1e9)' \
+    "$work/iperf.json" "$iperf_time")
+  [ "${bytes:-0}" -gt 0 ] || { note "iperf3 through $path ($streams streams) moved nothing"; record "iperf $streams $path $round failed"; return 0; }
   record "iperf $streams $path $round gbps $gbps"
   for i in "${!ps[@]}"; do
     record "cpu $streams $path $round ${names[i]} $(awk -v d=$((after[i] - before[i])) -v hz="$hz" -v b="$bytes" \
