@@ -100,6 +100,10 @@ def main():
         busy = max(float(meta.get(k, "0").split()[0]) for k in ("load_start", "load_end")) > float(meta.get("cpus", "1"))
     except ValueError:
         busy = False
+    if meta.get("mode") == "smoke":
+        w("")
+        w("A smoke run: tiny amounts (16 MB per iperf3 run, the sender's figure), so the figures only show that every")
+        w("part of the harness works; measure with a full run.")
     if busy:
         w("")
         w("The load average was above the number of CPUs: other work shared the machine, so the absolute figures and")

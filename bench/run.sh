@@ -10,8 +10,9 @@
 # client (p50/p99) and 50 clients (rate); RSS per idle connection through the portal; handshakes per second per core.
 # Printed with each goal's ratio; written to docs/benchmarks.md and docs/benchmarks.png (full runs).
 #
-# Modes: default (full: ~6 min); BENCH_QUICK=1 (~1.5 min, fewer connections, not written to docs/);
-# BENCH_SMOKE=1 (~10 s: every part once, tiny amounts; for CI). Environment, overriding the mode's values:
+# Modes (times on the 2-CPU dev machine at load 10-16, i.e. shared with builds): default (full: ~8 min);
+# BENCH_QUICK=1 (~2.5 min: one round, shorter runs, fewer connections; not written to docs/); BENCH_SMOKE=1
+# (~35 s there, every part once with tiny amounts: a check that the harness works, for CI). Environment, overriding the mode's values:
 #   BENCH_TIME (seconds per iperf3 run), BENCH_ROUNDS (interleaved rounds; medians reported), BENCH_IDLE (idle
 #   connection counts, e.g. "1000 10000"), BENCH_OUT (where the results go; default docs/ for a full run, else
 #   build/bench-<mode>/), CHANNEL_BENCH (the portico_channel_bench binary), BENCH_KEEP=1 (keep the work directory).
@@ -69,7 +70,7 @@ record "meta kernel $(uname -r)"
 record "meta memory $(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
 record "meta tree $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD -- core agent platform 2>/dev/null || echo ' + uncommitted changes')"
 record "meta load_start $(cut -d' ' -f1-3 /proc/loadavg)"
-record "meta settings iperf3 ${iperf_time}s per run (0: 16 MB per run), $rounds round(s), redis GET -n $redis1_n (1 client) / $redis50_n (50 clients), idle $idle_counts"
+record "meta settings iperf3 $([ "$iperf_time" = 0 ] && echo "16 MB" || echo "${iperf_time} s") per run, $rounds round(s), redis GET -n $redis1_n (1 client) / $redis50_n (50 clients), idle $idle_counts"
 note "$mode run: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); work in $work"
 
 # --- the servers --------------------------------------------------------------------------------------------------
