@@ -275,5 +275,6 @@ for kv in ${procs[portal-iperf]} ${procs[portal-redis]} ${procs[portal-idle]}; d
 done
 record "meta load_end $(cut -d' ' -f1-3 /proc/loadavg)"
 record "meta seconds $((SECONDS - started_at))"
-[ $mode = full ] && [ -z "${BENCH_OUT:-}" ] || cp "$results" "$out/benchmarks-results.txt"
+mkdir -p "$repo/build/bench-$mode"  # the raw figures, to re-plot or compare (bench/report.py RESULTS OUT_DIR PLOT)
+cp "$results" "$repo/build/bench-$mode/benchmarks-results.txt"
 python3 "$repo/bench/report.py" "$results" "$out" "$repo/bench/plot.gp"
