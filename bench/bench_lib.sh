@@ -86,6 +86,17 @@ start() {
   last_pid=$!; pids+=("$last_pid")
 }
 
+# run_waited CMD...: runs CMD as if in the foreground, but as a background child waited for, so that SIGTERM/SIGINT reach
+# the script's trap at once (bash defers a trap until a foreground command ends) and cleanup stops CMD too.
+run_waited() {
+  local rc=0
+  "$@" &
+  pids+=("$!")
+  wait "$!" || rc=$?
+  unset 'pids[${#pids[@]}-1]'
+  return $rc
+}
+
 # ticks PID...: user+system CPU ticks of the processes, their reaped children (cutime+cstime) and their live
 # descendants (socat forks one child per connection; sshd one session per client).
 ticks() {

@@ -206,7 +206,7 @@ measure_iperf() {
   [ "$iperf_time" = 0 ] && len=(-n 16M)
   for kv in ${procs[$path-iperf]}; do names+=("${kv%%=*}"); ps+=("${kv#*=}"); done
   for i in "${!ps[@]}"; do before+=("$(ticks "${ps[i]}")"); done
-  if ! timeout $((iperf_time + 60)) iperf3 -c 127.0.0.1 -p "${ports[$path-iperf]}" "${len[@]}" -P "$streams" -J \
+  if ! run_waited timeout $((iperf_time + 60)) iperf3 -c 127.0.0.1 -p "${ports[$path-iperf]}" "${len[@]}" -P "$streams" -J \
     >"$work/iperf.json" 2>"$work/iperf.err"; then
     note "iperf3 through $path ($streams streams) failed: $(head -c 300 "$work/iperf.json" | tr '\n' ' ') $(cat "$work/iperf.err")"
     record "iperf $streams $path $round failed"
@@ -230,7 +230,7 @@ r=e["sum_sent" if sys.argv[2] == "0" else "sum_received"]; print(r["bytes"], r["
 # measure_redis PATH CLIENTS REQUESTS ROUND
 measure_redis() {
   local path=$1 clients=$2 n=$3 round=$4
-  if ! timeout 120 redis-benchmark -h 127.0.0.1 -p "${ports[$path-redis]}" -t get -c "$clients" -n "$n" --csv \
+  if ! run_waited timeout 120 redis-benchmark -h 127.0.0.1 -p "${ports[$path-redis]}" -t get -c "$clients" -n "$n" --csv \
     --precision 3 >"$work/redis.csv" 2>"$work/redis.err"; then
     note "redis-benchmark through $path ($clients clients) failed: $(cat "$work/redis.err" "$work/redis.csv" | head -c 300)"
     record "redis $clients $path $round failed"
@@ -246,7 +246,7 @@ EOF
 }
 
 for path in "${paths[@]}"; do  # warm-up: first connections, the end-to-end channels, caches
-  timeout 30 iperf3 -c 127.0.0.1 -p "${ports[$path-iperf]}" -n 8M >/dev/null 2>&1 || fail "warm-up iperf3 through $path failed"
+  run_waited timeout 30 iperf3 -c 127.0.0.1 -p "${ports[$path-iperf]}" -n 8M >/dev/null 2>&1 || fail "warm-up iperf3 through $path failed"
   [ "$(timeout 10 redis-cli -h 127.0.0.1 -p "${ports[$path-redis]}" ping 2>/dev/null)" = PONG ] ||
     fail "warm-up redis ping through $path failed"
 done
@@ -261,7 +261,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 # --- handshakes per second on one core ------------------------------------------------------------------------------
-"$channel_bench" --benchmark_filter='^(NoiseXXHandshake|AgentHandshake|AgentHandshakeResponderSide|X25519WorkOfOneHandshake)$' \
+run_waited "$channel_bench" --benchmark_filter='^(NoiseXXHandshake|AgentHandshake|AgentHandshakeResponderSide|X25519WorkOfOneHandshake)$' \
   --benchmark_min_time="$hs_time" --benchmark_format=json >"$work/handshakes.json" 2>"$work/handshakes.err" ||
   fail "portico_channel_bench failed: $(cat "$work/handshakes.err")"
 python3 - "$work/handshakes.json" >>"$results" <<'EOF'
