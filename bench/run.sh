@@ -10,7 +10,7 @@
 # client (p50/p99) and 50 clients (rate); RSS per idle connection through the portal; handshakes per second per core.
 # Printed with each goal's ratio; written to docs/benchmarks.md and docs/benchmarks.png (full runs).
 #
-# Modes (times on the 2-CPU dev machine at load 10-16, i.e. shared with builds): default (full: ~8 min);
+# Modes (times on the 2-CPU dev machine at load 10-26, i.e. shared with builds): default (full: 7-11 min);
 # BENCH_QUICK=1 (~2.5 min: one round, shorter runs, fewer connections; not written to docs/); BENCH_SMOKE=1
 # (~35 s there, every part once with tiny amounts: a check that the harness works, for CI). Environment, overriding the mode's values:
 #   BENCH_TIME (seconds per iperf3 run), BENCH_ROUNDS (interleaved rounds; medians reported), BENCH_IDLE (idle
