@@ -1,6 +1,9 @@
 // Secure channel costs, each printed beside the primitive it is built from, measured in the same run:
 //   - Noise XX handshakes per second on one core (both sides, all three messages, split) next to the X25519
 //     operations it needs (5 DH + 2 key generations per side), to show the state machine's own overhead;
+//   - the same handshake as the agents run it (prologue "portico/1", m2 and m3 carrying each side's identity
+//     attestation and hub credential, both checked): all of it, and the responder's (the hub's) share alone,
+//     which is the figure that bounds how many nodes per second one hub core can admit;
 //   - records per second and bytes per second through TransportCipher (nonce, replay window, rekey) next to
 //     bare libsodium ChaCha20-Poly1305 on the same sizes.
 // Run: build/default/bench/portico_channel_bench   (see bench/README.md)
@@ -9,8 +12,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include "channel/handshake_payload.hpp"
 #include "channel/noise_handshake.hpp"
 #include "channel/transport_cipher.hpp"
+#include "identity/credential.hpp"
 
 namespace {
 
@@ -54,6 +59,90 @@ void X25519WorkOfOneHandshake(benchmark::State& state) {
   state.counters["handshakes/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(X25519WorkOfOneHandshake);
+
+// The agents' handshake: what SecureChannel does, without the asio shell and the routing around it.
+struct Fleet {
+  static constexpr std::uint64_t kNow = 1'800'000'000;
+  identity::Identity hub = identity::Identity::generate();
+  identity::Identity node = identity::Identity::generate();
+  Bytes hub_credential = credential(hub), node_credential = credential(node);
+  TrustPolicy policy{.authority = hub.public_key(), .expected_identifier = {}, .required_attributes = {}};
+  Bytes credential(const identity::Identity& who) const {
+    return identity::encode_credential(
+        identity::issue_credential(hub, who.identifier(), {{"role", "device"}}, kNow - 60, kNow + 3600));
+  }
+};
+
+struct Side {
+  HandshakeState state;
+  NoiseStaticKey noise_public{};
+};
+
+Side agent_side(Role role) {
+  static constexpr std::string_view kPrologue = "portico/1";
+  KeyPair keys = crypto::generate_keypair();
+  NoiseStaticKey noise_public{};
+  std::copy(keys.public_key.begin(), keys.public_key.end(), noise_public.begin());
+  auto state = HandshakeState::create(
+      {.role = role, .protocol_name = kProtocol,
+       .prologue = ByteView(reinterpret_cast<const std::uint8_t*>(kPrologue.data()), kPrologue.size()),
+       .static_keys = std::move(keys), .ephemeral_keys = std::nullopt});
+  return {std::move(*state), noise_public};
+}
+
+bool accept_payload(const Fleet& fleet, const HandshakeState& state, const Bytes& payload_bytes) {
+  auto payload = decode_handshake_payload(payload_bytes);
+  const auto remote = state.remote_static();
+  if (!payload || !remote) return false;
+  NoiseStaticKey rs{};
+  std::copy(remote->begin(), remote->end(), rs.begin());
+  return check_peer(fleet.policy, *payload, rs, Fleet::kNow).has_value();
+}
+
+// One agent handshake; the responder's work timed alone when `responder_only` (the initiator's paused).
+bool agent_handshake(const Fleet& fleet, benchmark::State* responder_only) {
+  auto pause = [&] { if (responder_only) responder_only->PauseTiming(); };
+  auto resume = [&] { if (responder_only) responder_only->ResumeTiming(); };
+  pause();
+  Side initiator = agent_side(Role::initiator);
+  auto m1 = initiator.state.write_message({});
+  resume();
+  Side responder = agent_side(Role::responder);
+  if (!responder.state.read_message(*m1)) return false;
+  auto m2 = responder.state.write_message(encode_handshake_payload(
+      make_handshake_payload(fleet.hub, responder.noise_public, false, fleet.hub_credential)));
+  pause();
+  auto p2 = initiator.state.read_message(*m2);
+  if (!p2 || !accept_payload(fleet, initiator.state, *p2)) return false;
+  auto m3 = initiator.state.write_message(encode_handshake_payload(
+      make_handshake_payload(fleet.node, initiator.noise_public, false, fleet.node_credential)));
+  auto initiator_transport = std::move(initiator.state).split();
+  resume();
+  auto p3 = responder.state.read_message(*m3);
+  if (!p3 || !accept_payload(fleet, responder.state, *p3)) return false;
+  auto responder_transport = std::move(responder.state).split();
+  benchmark::DoNotOptimize(responder_transport);
+  return initiator_transport.has_value() && responder_transport.has_value();
+}
+
+void AgentHandshake(benchmark::State& state) {
+  const Fleet fleet;
+  for (auto _ : state) {
+    if (!agent_handshake(fleet, nullptr)) state.SkipWithError("agent handshake failed");
+  }
+  state.counters["handshakes/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(AgentHandshake);
+
+// The hub's share: read m1, write m2 with its payload, read m3 and check the node's attestation and credential.
+void AgentHandshakeResponderSide(benchmark::State& state) {
+  const Fleet fleet;
+  for (auto _ : state) {
+    if (!agent_handshake(fleet, &state)) state.SkipWithError("agent handshake failed");
+  }
+  state.counters["handshakes/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(AgentHandshakeResponderSide);
 
 void ChannelRecords(benchmark::State& state) {
   auto [a, b] = handshake();

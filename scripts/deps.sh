@@ -30,6 +30,11 @@ done
 # ARM images (binfmt's F flag keeps the interpreter usable inside containers; it must be static there).
 if [ -n "${DOCKER:-}" ]; then packages+=(docker.io debootstrap qemu-user-static); fi
 
+# The benchmarks (BENCH=1, bench/run.sh): the peers they measure against and the tools that drive and plot them.
+if [ -n "${BENCH:-}" ]; then
+  packages+=(iperf3 socat openssh-server openssh-client redis-server redis-tools gnuplot-nox procps iproute2 python3)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
