@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "util/log_limit.hpp"
+
 namespace portico {
 namespace routing {
 namespace {
@@ -37,7 +39,10 @@ void Router::unregister_worker(const Address& address) { workers_.erase(address)
 asio::awaitable<std::error_code> Router::send(Message message) {
   if (message.onward.empty()) {
     ++dropped_;
-    spdlog::warn("dropped message with an empty onward route (return route {})", to_string(message.return_route));
+    const std::string back = to_string(message.return_route);
+    if (auto gate = util::log_gate("empty-route", back.substr(0, 64))) {
+      spdlog::warn("dropped message with an empty onward route (return route {}){}", util::clip(back), gate.suffix());
+    }
     co_return routing::Error::empty_route;
   }
   const Address& next = message.onward.front();
@@ -48,7 +53,12 @@ asio::awaitable<std::error_code> Router::send(Message message) {
                                      ? "peer " + message.origin->peer
                                      : "link " + (message.return_route.empty() ? std::string("?")
                                                                                : message.return_route.front().to_string());
-      spdlog::warn("denied a message for {} from {}: {}", next.to_string(), sender, reason);
+      // One line per sender and reason a second at most (after a burst): a flood of denied messages costs the
+      // log a bounded amount.
+      if (auto gate = util::log_gate("denied/" + reason, sender)) {
+        spdlog::warn("denied a message for {} from {}: {}{}", util::clip(next.to_string()), sender, reason,
+                     gate.suffix());
+      }
       co_return routing::Error::denied;
     }
   }
@@ -56,8 +66,13 @@ asio::awaitable<std::error_code> Router::send(Message message) {
     auto it = workers_.find(next);
     if (it == workers_.end()) {
       ++dropped_;
-      spdlog::warn("dropped message for unknown address {} (return route {})", next.to_string(),
-                   to_string(message.return_route));
+      const std::string back = to_string(message.return_route);
+      if (auto gate = util::log_gate("unknown-address", message.return_route.empty()
+                                                             ? std::string_view("?")
+                                                             : std::string_view(message.return_route.front().value))) {
+        spdlog::warn("dropped message for unknown address {} (return route {}){}", util::clip(next.to_string()),
+                     util::clip(back), gate.suffix());
+      }
       if (message.origin && dead_letters_) {
         std::shared_ptr<Worker> dead_letters = dead_letters_;
         co_await dead_letters->handle_message(std::move(message));
@@ -71,7 +86,10 @@ asio::awaitable<std::error_code> Router::send(Message message) {
   auto it = transports_.find(next.type);
   if (it == transports_.end()) {
     ++dropped_;
-    spdlog::warn("dropped message for {}: no transport for address type {}", next.to_string(), next.type);
+    if (auto gate = util::log_gate("no-transport", std::to_string(next.type))) {
+      spdlog::warn("dropped message for {}: no transport for address type {}{}", util::clip(next.to_string()),
+                   next.type, gate.suffix());
+    }
     co_return routing::Error::no_transport;
   }
   co_return co_await it->second->send(std::move(message));
