@@ -55,7 +55,12 @@ asio::awaitable<std::error_code> Router::send(Message message) {
                                                                                : message.return_route.front().to_string());
       // One line per sender and reason a second at most (after a burst): a flood of denied messages costs the
       // log a bounded amount.
-      if (auto gate = util::log_gate("denied/" + reason, sender)) {
+      // Keyed by sender, reason and the kind of destination (another node, a secure channel, any other worker),
+      // so each kind of attempt is logged while a flood of one kind is not; no key an attacker can multiply.
+      const std::string_view kind = !next.is_local()                   ? "node"
+                                    : next.value.starts_with("sc-")     ? "channel"
+                                                                        : "worker";
+      if (auto gate = util::log_gate("denied/" + reason + "/" + std::string(kind), sender)) {
         spdlog::warn("denied a message for {} from {}: {}{}", util::clip(next.to_string()), sender, reason,
                      gate.suffix());
       }

@@ -111,7 +111,7 @@ if [ -n "$attack_tool" ]; then
   "$attack_tool" "127.0.0.1:$hp" "$work/data-device" capped 1000 8 >"$work/member-flood.log" 2>&1 & member=$!
   pids+=($member)
   wait_for_log "$work/member-flood.log" "hub channel up"
-  wait_for_log "$work/capped.log" "dropped a first handshake message from sc-[0-9a-f]+-enc,sc-[0-9a-f]+-enc: "
+  wait_for_log "$work/capped.log" "dropped a first handshake message from sc-[0-9a-f]+-enc,(sc-[0-9a-f]+-enc|reply-[0-9a-f]+): "
   outlet_log_before=$(stat -c %s "$work/capped.log")
   np=$(free_port)
   start_inlet newcomer "$hp" "$np" capped; newcomer=$last_pid
