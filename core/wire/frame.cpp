@@ -13,24 +13,6 @@ Bytes preamble() {
   return out;
 }
 
-std::error_code append_frame(const Message& message, Bytes& out) {
-  const std::size_t start = out.size();
-  out.resize(start + kFrameHeaderBytes);
-  if (auto ec = encode_message(message, out)) {
-    out.resize(start);
-    return ec;
-  }
-  const std::size_t body = out.size() - start - kFrameHeaderBytes;
-  if (body > kMaxFrameBytes) {
-    out.resize(start);
-    return Error::frame_too_large;
-  }
-  for (std::size_t i = 0; i < kFrameHeaderBytes; ++i) {
-    out[start + i] = static_cast<std::uint8_t>(body >> (8 * (kFrameHeaderBytes - 1 - i)));
-  }
-  return {};
-}
-
 std::error_code append_frame_head(const Message& message, Bytes& out) {
   const std::size_t start = out.size();
   out.resize(start + kFrameHeaderBytes);
@@ -46,6 +28,12 @@ std::error_code append_frame_head(const Message& message, Bytes& out) {
   for (std::size_t i = 0; i < kFrameHeaderBytes; ++i) {
     out[start + i] = static_cast<std::uint8_t>(body >> (8 * (kFrameHeaderBytes - 1 - i)));
   }
+  return {};
+}
+
+std::error_code append_frame(const Message& message, Bytes& out) {
+  if (auto ec = append_frame_head(message, out)) return ec;
+  out.insert(out.end(), message.payload.begin(), message.payload.end());
   return {};
 }
 
