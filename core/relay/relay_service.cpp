@@ -102,13 +102,20 @@ asio::awaitable<void> RelayService::handle_message(Message message) {
   // to the node is that channel's hop on the hub: nothing the node could steer elsewhere.
   const bool verified = message.origin && message.origin->kind == MessageOrigin::Kind::channel;
   if (request == nullptr || message.return_route.size() < 2 || (verified && message.return_route.size() != 2)) {
-    spdlog::warn("relay service: dropped a malformed request from {}: {}",
-                 verified ? message.origin->peer : message.return_route.empty() ? "?" : message.return_route.front().value,
-                 decoded ? "not a register request with a route back to one worker" : decoded.error().message());
+    const std::string from =
+        verified ? message.origin->peer : message.return_route.empty() ? "?" : message.return_route.front().value;
+    if (auto gate = util::log_gate("relay-malformed", from)) {
+      spdlog::warn("relay service: dropped a malformed request from {}: {}{}", util::clip(from),
+                   decoded ? "not a register request with a route back to one worker" : decoded.error().message(),
+                   gate.suffix());
+    }
     co_return;
   }
   if (!valid_relay_name(request->name)) {
-    spdlog::warn("relay service: refused an invalid name from {}", message.return_route.front().value);
+    if (auto gate = util::log_gate("relay-bad-name", message.return_route.front().value)) {
+      spdlog::warn("relay service: refused an invalid name from {}{}", util::clip(message.return_route.front().value),
+                   gate.suffix());
+    }
     co_await refuse(message, request->name, "not a valid relay name");
     co_return;
   }
@@ -119,8 +126,10 @@ asio::awaitable<void> RelayService::handle_message(Message message) {
   const std::string previous_owner = before != nullptr ? before->owner : std::string();
   const auto outcome = table_.register_relay(request->name, owner, to_node, options_.clock(), holder_online);
   if (outcome == RegisterOutcome::refused) {
-    spdlog::warn("relay service: refused relay \"{}\" to {}: the name belongs to {}", request->name,
-                 verified ? owner : to_string(to_node), previous_owner);
+    if (auto gate = util::log_gate("relay-taken", verified ? owner : to_string(to_node))) {
+      spdlog::warn("relay service: refused relay \"{}\" to {}: the name belongs to {}{}", request->name,
+                   util::clip(verified ? owner : to_string(to_node)), previous_owner, gate.suffix());
+    }
     co_await refuse(message, request->name, verified ? "the name belongs to another identity"
                                                      : "the name belongs to another node");
     co_return;
@@ -160,9 +169,12 @@ asio::awaitable<void> RelayService::handle_message(Message message) {
   } else if (options_.persist_soon) {
     options_.persist_soon();
   }
-  spdlog::info("relay \"{}\" {} -> {}{}", request->name,
-               outcome == RegisterOutcome::created ? "registered" : "re-registered", to_string(to_node),
-               verified ? " (owner " + owner + ")" : std::string());
+  if (auto gate = util::log_gate(outcome == RegisterOutcome::created ? "relay-registered" : "relay-re-registered",
+                                 owner)) {
+    spdlog::info("relay \"{}\" {} -> {}{}{}", request->name,
+                 outcome == RegisterOutcome::created ? "registered" : "re-registered", to_string(to_node),
+                 verified ? " (owner " + owner + ")" : std::string(), gate.suffix());
+  }
   Message reply = make_reply(message, Address::local(std::string(kServiceAddress)),
                              encode(Registered{request->name, relay_address}));
   co_await router_.send(std::move(reply));
@@ -198,8 +210,13 @@ asio::awaitable<void> RelayService::forward(const std::string& name, Message mes
                           (message.onward[1] == Address::local("secure") || channel::is_decryptor(message.onward[1]));
   const bool verified = message.origin && message.origin->kind == MessageOrigin::Kind::channel;
   if ((verified && !to_channel) || message.onward.size() < 2 || message.return_route.empty()) {
-    spdlog::warn("relay \"{}\": refused a message from {}: a relay leads only to its node's secure channels", name,
-                 sender);
+    // Keyed by sender and the kind of place it tried to reach (another node, a worker): bounded, and each kind of
+    // attempt is logged.
+    const bool to_node_hop = message.onward.size() >= 2 && !message.onward[1].is_local();
+    if (auto gate = util::log_gate(to_node_hop ? "relay-not-a-channel/node" : "relay-not-a-channel/worker", sender)) {
+      spdlog::warn("relay \"{}\": refused a message from {}: a relay leads only to its node's secure channels{}", name,
+                   util::clip(sender), gate.suffix());
+    }
     co_return;
   }
   message.onward.erase(message.onward.begin());
@@ -210,8 +227,10 @@ asio::awaitable<void> RelayService::forward(const std::string& name, Message mes
   }
   const Address reply_at = reply_address_for(name, message.return_route.front());
   if (reply_at.value.empty()) {
-    spdlog::warn("relay \"{}\": refused a message from {}: {} reply addresses in use", name, sender,
-                 kMaxReplyAddresses);
+    if (auto gate = util::log_gate("relay-replies-full", name)) {
+      spdlog::warn("relay \"{}\": refused a message from {}: {} reply addresses in use{}", name, util::clip(sender),
+                   kMaxReplyAddresses, gate.suffix());
+    }
     co_return;
   }
   message.onward.insert(message.onward.begin(), binding->route_to_node.begin(), binding->route_to_node.end());
@@ -231,8 +250,12 @@ asio::awaitable<void> RelayService::reply(const Address& at, Message message) {
   const bool from_holder = binding != nullptr && !binding->route_to_node.empty() && !message.return_route.empty() &&
                            message.return_route.front() == binding->route_to_node.front();
   if (!from_holder || message.onward.size() < 2) {
-    spdlog::warn("relay \"{}\": refused a reply from {}: only the relay's node answers through it", target.name,
-                 message.origin && message.origin->kind == MessageOrigin::Kind::channel ? message.origin->peer : "?");
+    const std::string from =
+        message.origin && message.origin->kind == MessageOrigin::Kind::channel ? message.origin->peer : "?";
+    if (auto gate = util::log_gate("relay-foreign-reply", from)) {
+      spdlog::warn("relay \"{}\": refused a reply from {}: only the relay's node answers through it{}", target.name,
+                   from, gate.suffix());
+    }
     co_return;
   }
   message.onward.front() = target.sender_hop;
