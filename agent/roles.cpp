@@ -159,8 +159,13 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
   auto dead_letters = hub_dead_letters(node.router, std::make_shared<channel::ChannelDeadLetters>(node.router));
   node.router.set_dead_letters(dead_letters);
   relay::RelayService::Options relay_options{
-      .persist = [registry](const relay::RelayTable& table) { registry->persist(table); },
-      .persist_soon = [registry] { registry->persist_soon(); },
+      // Weak: the registry holds the relay service (registry->start below), so a strong capture would be a cycle.
+      .persist = [weak = std::weak_ptr<HubRegistry>(registry)](const relay::RelayTable& table) {
+        if (auto r = weak.lock()) r->persist(table);
+      },
+      .persist_soon = [weak = std::weak_ptr<HubRegistry>(registry)] {
+        if (auto r = weak.lock()) r->persist_soon();
+      },
       .offline = dead_letters};
   if (config.relay_names_per_identity) relay_options.limits.names_per_owner = *config.relay_names_per_identity;
   if (config.relay_keep) relay_options.limits.keep_unseen = static_cast<std::uint64_t>(config.relay_keep->count());
