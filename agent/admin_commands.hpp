@@ -23,7 +23,13 @@ namespace portico::agent {
 inline constexpr auto kReleaseWait = std::chrono::seconds(3);
 inline constexpr std::string_view kReleaseRequestPrefix = "relay-release-";
 
-int run_revoke(const std::vector<std::string>& arguments);
-int run_relay(const std::vector<std::string>& arguments);
+//   portico relay list            (hub) the relay names stored in <data>/relays: name, owner, last seen
+// Each takes --json (json = true): one JSON value on stdout instead of the text.
+int run_revoke(const std::vector<std::string>& arguments, bool json = false);
+int run_relay(const std::vector<std::string>& arguments, bool json = false);
+
+// The data dir as the agent resolves it (OCKAM_DATA, else the platform default); empty, after a one-line error
+// naming the variable, when OCKAM_DATA and friends are malformed.
+std::string command_data_dir(const char* command);
 
 }  // namespace portico::agent

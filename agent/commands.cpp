@@ -16,14 +16,20 @@
 #include "roles.hpp"
 #include "routing/workers.hpp"
 #include "transport/tcp_transport.hpp"
+#include "util/json.hpp"
 
 namespace portico::agent {
 namespace {
 
 constexpr auto kReplyTimeout = std::chrono::seconds(5);
 
+struct Reply {
+  std::string payload;
+  std::string return_route;
+};
+
 asio::awaitable<void> send_and_print(Router& router, TcpTransport& tcp, Inbox& inbox, Route route, Address app,
-                                     std::string text, int count, int& replies) {
+                                     std::string text, int count, bool json, std::vector<Reply>& replies) {
   for (int i = 0; i < count; ++i) {
     // Built outside the co_await: GCC 12 rejects an initializer list inside a co_await expression.
     Message request{route, Route(1, app), Bytes(text.begin(), text.end())};
@@ -33,9 +39,8 @@ asio::awaitable<void> send_and_print(Router& router, TcpTransport& tcp, Inbox& i
       std::fprintf(stderr, "portico: send: no reply within %llds\n", static_cast<long long>(kReplyTimeout.count()));
       break;
     }
-    std::printf("reply \"%s\" via %s\n", std::string(as_chars(reply->payload)).c_str(),
-                to_string(reply->return_route).c_str());
-    ++replies;
+    replies.push_back({std::string(as_chars(reply->payload)), to_string(reply->return_route)});
+    if (!json) std::printf("reply \"%s\" via %s\n", replies.back().payload.c_str(), replies.back().return_route.c_str());
   }
   tcp.stop();
 }
@@ -76,7 +81,7 @@ int run_from_environment() {
   return exit_code::kUsage;
 }
 
-int run_send(const std::string& route_text, const std::string& text, int count) {
+int run_send(const std::string& route_text, const std::string& text, int count, bool json) {
   setup_logging(LogLevel::warn);
   auto route = parse_route(route_text);
   if (!route) {
@@ -92,10 +97,18 @@ int run_send(const std::string& route_text, const std::string& text, int count) 
   auto inbox = std::make_shared<Inbox>(io.get_executor(), 16);
   router.register_worker(app, inbox);
 
-  int replies = 0;
-  asio::co_spawn(io, send_and_print(router, tcp, *inbox, *route, app, text, count, replies), asio::detached);
+  std::vector<Reply> replies;
+  asio::co_spawn(io, send_and_print(router, tcp, *inbox, *route, app, text, count, json, replies), asio::detached);
   io.run();
-  return replies == count ? 0 : 1;
+  if (json) {
+    util::JsonWriter out;
+    out.begin_array();
+    for (const Reply& reply : replies) {
+      out.begin_object().key("reply").value(reply.payload).key("return_route").value(reply.return_route).end_object();
+    }
+    std::printf("%s\n", out.end_array().text().c_str());
+  }
+  return static_cast<int>(replies.size()) == count ? 0 : 1;
 }
 
 }  // namespace portico::agent

@@ -14,17 +14,21 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include "idle.hpp"
+#include "metrics/status.hpp"
 #include "platform/platform.hpp"
+#include "util/json.hpp"
 
 namespace portico::agent {
 namespace {
 
+using namespace asio::experimental::awaitable_operators;
 constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path) - 1;
 
@@ -35,8 +39,10 @@ std::uint32_t fnv1a(const std::string& text) {
   return hash;
 }
 
-// Connects to `path` and reads one line within kHealthTimeout; nothing (and `error` set) when that fails.
-std::optional<std::string> ask(const std::string& path, std::string& error) {
+// Connects to `path`, sends `request` (a line; empty: nothing, as older clients did) and reads until the server
+// closes, at most `max_bytes`, within kHealthTimeout per read; nothing (and `error` set) when that fails.
+std::optional<std::string> exchange(const std::string& path, std::string_view request, std::size_t max_bytes,
+                                    std::string& error) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     error = std::strerror(errno);
@@ -44,6 +50,7 @@ std::optional<std::string> ask(const std::string& path, std::string& error) {
   }
   const timeval timeout{.tv_sec = kHealthTimeout.count(), .tv_usec = 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
@@ -52,24 +59,52 @@ std::optional<std::string> ask(const std::string& path, std::string& error) {
     ::close(fd);
     return std::nullopt;
   }
-  std::string line;
-  char buffer[256];
-  while (line.size() <= metrics::kMaxHealthLineBytes && line.find('\n') == std::string::npos) {
+  if (!request.empty()) {
+    const std::string line = std::string(request) + "\n";
+    // A few bytes into an empty socket buffer: one send. A server too old to read them answers all the same.
+    if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
+      error = std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
+    }
+  }
+  std::string answer;
+  char buffer[4096];
+  while (answer.size() <= max_bytes) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) error = errno == EAGAIN ? "no answer within " + std::to_string(kHealthTimeout.count()) + " s"
                                        : std::strerror(errno);
     if (n <= 0) break;
-    line.append(buffer, static_cast<std::size_t>(n));
+    answer.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(fd);
-  if (const auto end = line.find('\n'); end != std::string::npos) line.resize(end);
-  if (line.empty()) {
-    if (error.empty()) error = "the agent closed the connection without an answer";
+  if (answer.size() > max_bytes) {
+    error = "the answer is longer than " + std::to_string(max_bytes) + " bytes";
     return std::nullopt;
   }
-  if (line.size() > metrics::kMaxHealthLineBytes) line.resize(metrics::kMaxHealthLineBytes);
-  return line;
+  if (!error.empty()) return std::nullopt;
+  if (answer.empty()) {
+    error = "the agent closed the connection without an answer";
+    return std::nullopt;
+  }
+  return answer;
+}
+
+// One line (the health line), cut at its newline and at kMaxHealthLineBytes.
+std::optional<std::string> ask(const std::string& path, std::string& error, std::string_view request = "health") {
+  auto answer = exchange(path, request, metrics::kMaxHealthLineBytes + 1, error);
+  if (!answer) {
+    // An older agent's line may end exactly at the limit: the line itself is what counts.
+    return std::nullopt;
+  }
+  if (const auto end = answer->find('\n'); end != std::string::npos) answer->resize(end);
+  if (answer->empty()) {
+    error = "the agent closed the connection without an answer";
+    return std::nullopt;
+  }
+  if (answer->size() > metrics::kMaxHealthLineBytes) answer->resize(metrics::kMaxHealthLineBytes);
+  return answer;
 }
 
 }  // namespace
@@ -106,7 +141,7 @@ StatusServer::~StatusServer() {
 }
 
 std::unique_ptr<StatusServer> StatusServer::start(asio::io_context& io, const std::string& path,
-                                                  std::function<metrics::Health()> judge) {
+                                                  StatusAnswers answers) {
   std::string error;
   if (std::filesystem::exists(path)) {
     if (ask(path, error)) {
@@ -129,12 +164,12 @@ std::unique_ptr<StatusServer> StatusServer::start(asio::io_context& io, const st
     server->path_.clear();  // not ours to remove
     return nullptr;
   }
-  spdlog::debug("status socket {} serving `portico health`", path);
-  asio::co_spawn(io, server->serve(std::move(judge)), asio::detached);
+  spdlog::debug("status socket {} serving `portico health` and `portico status`", path);
+  asio::co_spawn(io, server->serve(std::make_shared<const StatusAnswers>(std::move(answers))), asio::detached);
   return server;
 }
 
-asio::awaitable<void> StatusServer::serve(std::function<metrics::Health()> judge) {
+asio::awaitable<void> StatusServer::serve(std::shared_ptr<const StatusAnswers> answers) {
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(kUseTuple);
     if (!acceptor_.is_open()) co_return;
@@ -143,36 +178,67 @@ asio::awaitable<void> StatusServer::serve(std::function<metrics::Health()> judge
       co_await pause.async_wait(kUseTuple);
       continue;
     }
-    // The line is far smaller than a socket buffer, so this write does not wait on the client.
-    const std::string line = judge().line + "\n";
-    co_await asio::async_write(socket, asio::buffer(line), kUseTuple);
+    // Full: the newcomer is closed as `socket` goes (only this user can connect at all: the socket is 0600).
+    if (*connections_ >= kMaxStatusConnections) continue;
+    asio::co_spawn(acceptor_.get_executor(), answer(std::move(socket), answers), asio::detached);
   }
 }
 
-int run_health(bool ready) {
-  // The judge's line says whether the role is ready; liveness is that the agent answers at all.
-  const auto answer = [ready](const std::string& line) {
-    const bool is_ready = line.starts_with("healthy: ");
-    const std::string detail = line.substr(line.find(": ") + 2);
-    const std::string readiness = (is_ready ? "ready: " : "not ready: ") + detail;
-    if (ready) {
-      std::printf("%s\n", readiness.c_str());
-      return is_ready ? 0 : 1;
+namespace {
+
+// Reads one request line within kStatusRequestWait; nothing sent in that time (an older client) asks for health.
+asio::awaitable<metrics::StatusRequest> read_request(asio::local::stream_protocol::socket& socket) {
+  std::string received;
+  char chunk[metrics::kMaxStatusRequestBytes];
+  asio::steady_timer wait(socket.get_executor(), kStatusRequestWait);
+  auto request = metrics::StatusRequest::incomplete;
+  while (request == metrics::StatusRequest::incomplete) {
+    auto read = co_await (socket.async_read_some(asio::buffer(chunk, sizeof chunk - received.size()), kUseTuple) ||
+                          wait.async_wait(kUseTuple));
+    if (read.index() == 1) co_return received.empty() ? metrics::StatusRequest::health : metrics::StatusRequest::unknown;
+    auto [ec, n] = std::get<0>(read);
+    if (ec) co_return received.empty() ? metrics::StatusRequest::health : metrics::StatusRequest::unknown;
+    received.append(chunk, n);
+    request = metrics::classify_status_request(received);
+  }
+  co_return request;
+}
+
+}  // namespace
+
+asio::awaitable<void> StatusServer::answer(asio::local::stream_protocol::socket socket,
+                                           std::shared_ptr<const StatusAnswers> answers) {
+  ++*connections_;
+  // The count outlives this server (held by the coroutine), which may be destroyed while a client is answered.
+  std::shared_ptr<std::size_t> connections = connections_;
+  asio::steady_timer deadline(socket.get_executor(), kStatusExchangeDeadline);
+  auto exchange = [&]() -> asio::awaitable<void> {
+    const auto request = co_await read_request(socket);
+    std::string text;
+    switch (request) {
+      case metrics::StatusRequest::health: text = answers->health().line + "\n"; break;
+      case metrics::StatusRequest::status_json: text = answers->status_json() + "\n"; break;
+      case metrics::StatusRequest::status_text: text = answers->status_text(); break;
+      default: text = "error: unknown request (ask health, ready, status or status text)\n"; break;
     }
-    std::printf("healthy: serving%s; %s\n", is_ready ? "" : ", reconnecting by itself", readiness.c_str());
-    return 0;
+    co_await asio::async_write(socket, asio::buffer(text), kUseTuple);
   };
-  const auto idle = [ready](const std::string& reason) {
-    std::printf("%s: idle: %s\n", ready ? "not ready" : "healthy", reason.c_str());
-    return ready ? 1 : 0;
-  };
+  co_await (exchange() || deadline.async_wait(kUseTuple));
+  asio::error_code ignored;
+  socket.close(ignored);
+  --*connections;
+}
+
+StatusSocket find_status_socket() {
+  StatusSocket found;
   auto loaded = load_config(process_environment());
   if (auto* error = std::get_if<ConfigError>(&loaded)) {
-    if (error->idle) return idle(error->message);
-    std::printf("unhealthy: %s\n", error->message.c_str());
-    return 1;
+    found.idle = error->idle;
+    found.problem = error->message;
+    return found;
   }
   Config config = std::get<Config>(loaded);
+  found.role = std::string(role_name(config.role));
   std::string data_dir = config.data_dir.value_or("");
   if (data_dir.empty()) {
     data_dir = platform::detect(config.platform_root, {.balena_device_uuid = config.device_uuid.value_or(""),
@@ -182,19 +248,59 @@ int run_health(bool ready) {
     config.data_dir = data_dir;
   }
   if (config.idle_when_unconfigured) {
-    if (auto reason = not_enrolled(config)) return idle(*reason);
+    if (auto reason = not_enrolled(config)) {
+      found.idle = true;
+      found.problem = *reason;
+      return found;
+    }
   }
-  const auto path = status_socket_path(config, data_dir);
-  if (!path) {
-    std::printf("unhealthy: OCKAM_DATA: '%s' is too long for a unix socket path (example: OCKAM_DATA=/data/portico)\n",
-                data_dir.c_str());
+  found.path = status_socket_path(config, data_dir);
+  if (!found.path) {
+    found.problem = "OCKAM_DATA: '" + data_dir + "' is too long for a unix socket path (example: OCKAM_DATA=/data/portico)";
+  }
+  return found;
+}
+
+std::optional<std::string> ask_status(const std::string& path, std::string_view request, std::size_t max_bytes,
+                                      std::string& error) {
+  return exchange(path, request, max_bytes, error);
+}
+
+int run_health(bool ready, bool json) {
+  const auto print = [json](bool healthy, bool is_ready, const std::string& line) {
+    if (!json) {
+      std::printf("%s\n", line.c_str());
+      return;
+    }
+    util::JsonWriter out;
+    out.begin_object().key("healthy").value(healthy).key("ready").value(is_ready).key("line").value(line).end_object();
+    std::printf("%s\n", out.text().c_str());
+  };
+  // The judge's line says whether the role is ready; liveness is that the agent answers at all.
+  const auto answer = [ready, &print](const std::string& line) {
+    const bool is_ready = line.starts_with("healthy: ");
+    const std::string detail = line.substr(line.find(": ") + 2);
+    const std::string readiness = (is_ready ? "ready: " : "not ready: ") + detail;
+    if (ready) {
+      print(true, is_ready, readiness);
+      return is_ready ? 0 : 1;
+    }
+    print(true, is_ready, std::string("healthy: serving") + (is_ready ? "" : ", reconnecting by itself") + "; " + readiness);
+    return 0;
+  };
+  const StatusSocket socket = find_status_socket();
+  if (socket.idle) {
+    print(true, false, std::string(ready ? "not ready" : "healthy") + ": idle: " + socket.problem);
+    return ready ? 1 : 0;
+  }
+  if (!socket.path) {
+    print(false, false, "unhealthy: " + socket.problem);
     return 1;
   }
   std::string error;
-  const auto line = ask(*path, error);
+  const auto line = ask(*socket.path, error, ready ? "ready" : "health");
   if (!line) {
-    std::printf("unhealthy: no %s agent answers on %s: %s\n", std::string(role_name(config.role)).c_str(), path->c_str(),
-                error.c_str());
+    print(false, false, "unhealthy: no " + socket.role + " agent answers on " + *socket.path + ": " + error);
     return 1;
   }
   return answer(*line);

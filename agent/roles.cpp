@@ -170,7 +170,6 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
   if (config.relay_names_per_identity) relay_options.limits.names_per_owner = *config.relay_names_per_identity;
   if (config.relay_keep) relay_options.limits.keep_unseen = static_cast<std::uint64_t>(config.relay_keep->count());
   auto relays = relay::RelayService::start(node.router, relay_options, stored_relays);
-  monitor.watch({.relays_registered = [relays] { return std::uint64_t{relays->table().size()}; }});
   node.router.register_worker(Address::local("echo"), std::make_shared<EchoWorker>(node.router, Address::local("echo")));
   auto counters = monitor.counters();
   auto listener = channel::SecureChannelListener::start(node.io.get_executor(), node.router, {
@@ -180,6 +179,9 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
       .on_handshake_failure = [counters](const std::string&) { ++counters->handshake_failures; },
   });
   listener->set_handshake_limits(config.handshakes, 1);  // a source is a link (connections per address: below)
+  monitor.watch({.relays_registered = [relays] { return std::uint64_t{relays->table().size()}; },
+                 .identity = me->identifier(), .relays = [relays] { return relay_status(*relays); },
+                 .members_connected = [listener] { return std::uint64_t{listener->established_peers().size()}; }});
   node.tcp.set_connection_limits(config.connections);
   // A node's channel lives on its link: when the link closes, so does the channel (and its relay goes offline).
   node.tcp.on_accepted_link_closed([listener](const Address& link) { listener->close_channels("its link closed", link); });
@@ -288,7 +290,12 @@ int run_inlet(const Config& config, const platform::PlatformInfo& host) {
   // An end-to-end channel that closes (the outlet restarted and refused its records, say) takes its open streams
   // with it; streams still waiting for the outlet's answer open again on a new channel.
   outlet_channel->on_lost([&inlet](const Address& first_hop, const std::string& why) { inlet.route_lost(first_hop, why); });
-  monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [&inlet] { return std::uint64_t{inlet.open_streams()}; }});
+  monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [&inlet] { return std::uint64_t{inlet.open_streams()}; },
+                 .identity = me->identifier(), .credential = [m = hub.membership] { return m->credential_bytes(); },
+                 .peers = [&inlet, outlet_channel] {
+                   if (outlet_channel->owner().empty()) return std::vector<metrics::PeerStatus>{};
+                   return std::vector<metrics::PeerStatus>{{.identity = outlet_channel->owner(), .streams = inlet.open_streams()}};
+                 }});
   // Every stream runs inside the end-to-end channel, inside the hub channel: when that goes, the streams are gone
   // for good, so close their clients now rather than leave them hanging.
   hub.session->on_state_change([&inlet](bool up) {
@@ -393,7 +400,15 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
       },
   });
   monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [outlet] { return std::uint64_t{outlet->open_streams()}; },
-                 .relay = name, .relay_registered = [relay_client] { return relay_client->registered(); }});
+                 .relay = name, .relay_registered = [relay_client] { return relay_client->registered(); },
+                 .identity = me->identifier(), .credential = [m = hub.membership] { return m->credential_bytes(); },
+                 .peers = [&listener, outlet] {
+                   std::set<std::string> identities;  // one entry per peer identity, however many channels
+                   if (listener) for (const auto& peer : listener->established_peers()) identities.insert(peer.identifier);
+                   std::vector<metrics::PeerStatus> peers;
+                   for (const auto& id : identities) peers.push_back({.identity = id, .streams = outlet->streams_of(id)});
+                   return peers;
+                 }});
   spdlog::info("outlet for {} starting: node id {}, data dir {}, relay \"{}\"{}", target, *node_id, data_dir, name,
                config.allow.empty() ? ", any member of the hub may open streams (OCKAM_ALLOW=any)"
                                     : ", inlets need " + identity::describe_attributes(config.allow) +

@@ -7,11 +7,13 @@
 #include "identity/enrollment_token.hpp"
 #include "identity/vault.hpp"
 #include "platform/platform.hpp"
+#include "util/json.hpp"
 
 namespace portico::agent {
 namespace {
 
-constexpr const char* kUsage = "usage: portico token [--uses N] [--ttl DURATION] [key=value ...]";
+constexpr const char* kUsage = "usage: portico token [create] [--uses N] [--ttl DURATION] [key=value ...] | "
+                               "portico token list | portico token delete ID";
 
 std::optional<std::uint64_t> parse_whole(std::string_view text) {
   std::uint64_t value = 0;
@@ -33,6 +35,92 @@ std::variant<Config, ConfigError> hub_config() {
 }
 
 std::string plural(std::uint64_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
+// The hub's data dir, or empty after a one-line error.
+std::string hub_data_dir() {
+  auto loaded = hub_config();
+  if (auto* error = std::get_if<ConfigError>(&loaded)) {
+    std::fprintf(stderr, "portico token: %s\n", error->message.c_str());
+    return {};
+  }
+  const Config& config = std::get<Config>(loaded);
+  return config.data_dir.value_or(platform::default_data_dir(config.platform_root, {.xdg_data_home = config.xdg_data_home,
+                                                                                    .home = config.home})
+                                      .string());
+}
+
+void attributes_json(util::JsonWriter& json, const identity::Attributes& attributes) {
+  json.key("attributes").begin_object();
+  for (const auto& [key, value] : attributes) json.key(key).value(value);
+  json.end_object();
+}
+
+int list_tokens(bool json) {
+  const std::string dir = hub_data_dir();
+  if (dir.empty()) return exit_code::kData;
+  const identity::TokenStore store(dir);
+  auto tokens = store.list();
+  if (!tokens) {
+    std::fprintf(stderr, "portico token: OCKAM_DATA: cannot read %s: %s\n", store.dir().c_str(),
+                 tokens.error().message().c_str());
+    return exit_code::kData;
+  }
+  const std::uint64_t now = identity::system_now();
+  if (json) {
+    util::JsonWriter out;
+    out.begin_array();
+    for (const auto& token : *tokens) {
+      out.begin_object().key("id").value(token.id).key("uses").value(token.uses);
+      out.key("expires_at").value(token.expires_at).key("expired").value(token.expires_at <= now);
+      attributes_json(out, token.attributes);
+      out.key("damaged").value(token.damaged).end_object();
+    }
+    std::printf("%s\n", out.end_array().text().c_str());
+  } else {
+    for (const auto& token : *tokens) {
+      if (token.damaged) {
+        std::printf("%s damaged (the hub refuses it)\n", token.id.c_str());
+        continue;
+      }
+      std::printf("%s %s, %s %s, %s\n", token.id.c_str(), plural(token.uses, "use").c_str(),
+                  token.expires_at <= now ? "expired" : "until", identity::format_utc(token.expires_at).c_str(),
+                  identity::describe_attributes(token.attributes).c_str());
+    }
+  }
+  std::fprintf(stderr, "portico token: %zu tokens in %s\n", tokens->size(), store.dir().c_str());
+  return 0;
+}
+
+int delete_token(const std::vector<std::string>& arguments, bool json) {
+  if (arguments.size() != 2) {
+    std::fprintf(stderr, "portico token delete: needs one token id, as `portico token list` prints it (%s)\n", kUsage);
+    return exit_code::kUsage;
+  }
+  const std::string& id = arguments[1];
+  if (!identity::is_token_id(id)) {
+    std::fprintf(stderr, "portico token delete: '%s' is not a token id (64 hex digits, from `portico token list`)\n",
+                 id.c_str());
+    return exit_code::kUsage;
+  }
+  const std::string dir = hub_data_dir();
+  if (dir.empty()) return exit_code::kData;
+  const identity::TokenStore store(dir);
+  if (auto ec = store.remove(id)) {
+    if (ec == identity::TokenError::unknown) {
+      std::fprintf(stderr, "portico token delete: no token %s in %s\n", id.c_str(), store.dir().c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "portico token delete: OCKAM_DATA: cannot delete %s in %s: %s\n", id.c_str(),
+                 store.dir().c_str(), ec.message().c_str());
+    return exit_code::kData;
+  }
+  if (json) {
+    util::JsonWriter out;
+    std::printf("%s\n", out.begin_object().key("deleted").value(id).end_object().text().c_str());
+  }
+  std::fprintf(stderr, "portico token: deleted %s; it enrolls nobody from now on\n", id.c_str());
+  return 0;
+}
 
 }  // namespace
 
@@ -87,7 +175,18 @@ std::variant<TokenArguments, std::string> parse_token_arguments(const std::vecto
   return parsed;
 }
 
-int run_token(const std::vector<std::string>& arguments) {
+int run_token(const std::vector<std::string>& all_arguments, bool json) {
+  if (!all_arguments.empty() && all_arguments[0] == "list") {
+    if (all_arguments.size() != 1) {
+      std::fprintf(stderr, "portico token list: takes no arguments (got '%s')\n", all_arguments[1].c_str());
+      return exit_code::kUsage;
+    }
+    return list_tokens(json);
+  }
+  if (!all_arguments.empty() && all_arguments[0] == "delete") return delete_token(all_arguments, json);
+  // "create" is the default: `portico token role=device` keeps working.
+  const bool create = !all_arguments.empty() && all_arguments[0] == "create";
+  const std::vector<std::string> arguments(all_arguments.begin() + (create ? 1 : 0), all_arguments.end());
   auto parsed = parse_token_arguments(arguments);
   if (auto* problem = std::get_if<std::string>(&parsed)) {
     std::fprintf(stderr, "portico token: %s (%s)\n", problem->c_str(), kUsage);
@@ -120,7 +219,16 @@ int run_token(const std::vector<std::string>& arguments) {
                  secret.error().message().c_str());
     return exit_code::kData;
   }
-  std::printf("%s\n", identity::format_enrollment_token({hub->identifier(), *secret}).c_str());
+  const std::string token = identity::format_enrollment_token({hub->identifier(), *secret});
+  if (json) {
+    util::JsonWriter out;
+    out.begin_object().key("token").value(token).key("id").value(identity::token_digest(*secret));
+    out.key("hub").value(hub->identifier()).key("uses").value(request.uses).key("expires_at").value(expires_at);
+    attributes_json(out, request.attributes);
+    std::printf("%s\n", out.end_object().text().c_str());
+  } else {
+    std::printf("%s\n", token.c_str());
+  }
   std::fprintf(stderr, "portico token: for hub %s, %s, until %s, %s (data dir %s)\n", hub->identifier().c_str(),
                plural(request.uses, "use").c_str(), identity::format_utc(expires_at).c_str(),
                identity::describe_attributes(request.attributes).c_str(), data_dir.c_str());

@@ -1,5 +1,7 @@
 #pragma once
-// `portico token [--uses N] [--ttl DURATION] [key=value ...]`: creates an enrollment token on the hub.
+// `portico token [create] [--uses N] [--ttl DURATION] [key=value ...]`: creates an enrollment token on the hub.
+// `portico token list`: the stored tokens (id = file name = the secret's SHA-256, uses left, expiry, attributes;
+// the secrets themselves are not stored). `portico token delete ID`: removes one. Each takes --json.
 //
 // Run with the hub's environment: the data dir is resolved as the hub resolves it (OCKAM_DATA, else the
 // platform default), the hub identity is loaded from it (created when absent, as the hub would), and the token
@@ -35,6 +37,6 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 std::variant<TokenArguments, std::string> parse_token_arguments(const std::vector<std::string>& arguments);
 
 // The command; returns the process exit code (exit_code::kUsage for bad arguments).
-int run_token(const std::vector<std::string>& arguments);
+int run_token(const std::vector<std::string>& arguments, bool json = false);
 
 }  // namespace portico::agent

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <ctime>
@@ -161,6 +162,48 @@ Result<Attributes> TokenStore::redeem(const TokenSecret& secret, std::uint64_t n
     if (auto error = write_private_file(path, as_bytes(encode_file(*file)))) return error;
   }
   return std::move(file->attributes);
+}
+
+bool is_token_id(std::string_view id) {
+  if (id.size() != 64) return false;
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+Result<std::vector<StoredToken>> TokenStore::list() const {
+  std::vector<StoredToken> tokens;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir_, ec)) return tokens;
+  for (auto it = std::filesystem::directory_iterator(dir_, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!is_token_id(name)) continue;  // a temporary, or not ours
+    if (tokens.size() >= kMaxListedTokens) break;
+    StoredToken token{.id = name};
+    auto file = read_token(it->path());
+    if (file) {
+      token.attributes = std::move(file->attributes);
+      token.uses = file->uses;
+      token.expires_at = file->expires_at;
+    } else if (file.error() == TokenError::unknown) {
+      continue;  // redeemed or deleted meanwhile
+    } else {
+      token.damaged = true;
+    }
+    tokens.push_back(std::move(token));
+  }
+  if (ec) return ec;
+  std::sort(tokens.begin(), tokens.end(), [](const StoredToken& a, const StoredToken& b) { return a.id < b.id; });
+  return tokens;
+}
+
+std::error_code TokenStore::remove(std::string_view id) const {
+  if (!is_token_id(id)) return std::make_error_code(std::errc::invalid_argument);
+  std::error_code ec;
+  if (std::filesystem::remove(dir_ / std::string(id), ec)) return {};
+  return ec ? ec : std::error_code(TokenError::unknown);
 }
 
 std::size_t TokenStore::prune(std::uint64_t now) const {

@@ -20,7 +20,9 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "identity/enrollment_token.hpp"
 
@@ -33,6 +35,7 @@ inline constexpr std::size_t kMaxCredentialBytes = 4096;
 inline constexpr std::uint32_t kMaxTokenUses = 1'000'000;
 inline constexpr std::uintmax_t kMaxTokenFileBytes = 32 * 1024;
 inline constexpr const char* kTokenDirectory = "tokens";
+inline constexpr std::size_t kMaxListedTokens = 100'000;
 
 // Keys: 1..kMaxCredentialText printable ASCII characters, no '=' and no space; values: 0..kMaxCredentialText
 // printable ASCII characters (space allowed); at most kMaxAttributes; and a credential carrying them (with the
@@ -46,6 +49,19 @@ std::string format_utc(std::uint64_t seconds_since_epoch);
 // "role=device, site=north", or "no attributes", for logs.
 std::string describe_attributes(const Attributes& attributes);
 
+// A stored token as `portico token list` shows it: its id is the file's name (the secret's SHA-256, which does
+// not redeem it), never the secret.
+struct StoredToken {
+  std::string id;
+  Attributes attributes;
+  std::uint64_t uses = 0;        // left
+  std::uint64_t expires_at = 0;
+  bool damaged = false;          // the file does not parse (the hub refuses it)
+};
+
+// Token ids are 64 lower-case hex digits.
+bool is_token_id(std::string_view id);
+
 class TokenStore {
  public:
   // Tokens are kept in data_dir / kTokenDirectory, created (mode 0700) by the first create().
@@ -57,6 +73,12 @@ class TokenStore {
   // Spends one use of the token and returns its attributes. Errors (TokenError): unknown, expired, used_up,
   // damaged; or the file system's error.
   Result<Attributes> redeem(const TokenSecret& secret, std::uint64_t now) const;
+
+  // Every token file, sorted by id (at most kMaxListedTokens); a missing directory is no tokens.
+  Result<std::vector<StoredToken>> list() const;
+  // Deletes the token with `id`: TokenError::unknown when there is none, std::errc::invalid_argument for an id
+  // that is not one.
+  std::error_code remove(std::string_view id) const;
 
   // Deletes the files of tokens expired at `now`; returns how many.
   std::size_t prune(std::uint64_t now) const;

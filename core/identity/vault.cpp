@@ -76,20 +76,22 @@ Result<Bytes> read_file(const std::filesystem::path& path) {
   return content;
 }
 
+Result<Identity> Vault::load_identity() const {
+  auto stored = read_file(dir_ / kIdentityFile);
+  if (!stored) return stored.error();
+  std::string text(as_chars(*stored));
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  auto secret = from_hex(text);
+  if (!secret) return secret.error();
+  return Identity::from_secret_key(*secret);  // a damaged key is an error, never silently replaced
+}
+
 Result<Identity> Vault::load_or_create_identity() const {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   if (ec) return ec;
   const auto path = dir_ / kIdentityFile;
-  if (std::filesystem::exists(path, ec)) {
-    auto stored = read_file(path);
-    if (!stored) return stored.error();
-    std::string text(as_chars(*stored));
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    auto secret = from_hex(text);
-    if (!secret) return secret.error();
-    return Identity::from_secret_key(*secret);  // a damaged key is an error, never silently replaced
-  }
+  if (std::filesystem::exists(path, ec)) return load_identity();
   Identity identity = Identity::generate();
   const std::string text = to_hex(identity.secret_key()) + "\n";
   if (auto write_error = create_private_file(path, as_bytes(text))) {

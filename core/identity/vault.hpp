@@ -23,6 +23,8 @@ class Vault {
 
   // The identity kept in identity.key, created (and the directory with it) on first use.
   Result<Identity> load_or_create_identity() const;
+  // The identity kept in identity.key; std::errc::no_such_file_or_directory when there is none (nothing created).
+  Result<Identity> load_identity() const;
 
   // The node's credential from the hub (file "credential": encode_credential bytes), replaced on each refresh.
   // Loading reports std::errc::no_such_file_or_directory before the first enrollment.

@@ -1,5 +1,7 @@
 #include "metrics/metrics.hpp"
 
+#include <cstdio>
+
 namespace portico::metrics {
 namespace {
 
@@ -12,6 +14,40 @@ void sample(std::string& out, std::string_view name, std::string_view labels, st
   out.append(name);
   if (!labels.empty()) out.append("{").append(labels).append("}");
   out.append(" ").append(std::to_string(value)).append("\n");
+}
+
+void sample_real(std::string& out, std::string_view name, std::string_view labels, double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  out.append(name);
+  if (!labels.empty()) out.append("{").append(labels).append("}");
+  out.append(" ").append(text).append("\n");
+}
+
+void process_metrics(std::string& out, const ProcessStats& p) {
+  metric(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+  sample(out, "process_resident_memory_bytes", "", p.resident_bytes);
+  metric(out, "process_open_fds", "gauge", "Number of open file descriptors.");
+  sample(out, "process_open_fds", "", p.open_fds);
+  metric(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+  sample_real(out, "process_cpu_seconds_total", "", p.cpu_seconds);
+  metric(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+  sample_real(out, "process_start_time_seconds", "", p.start_time_seconds);
+}
+
+void relay_metrics(std::string& out, const std::vector<RelayStatus>& relays) {
+  metric(out, "portico_relay_online", "gauge", "Hub: 1 while the node owning the relay name is connected, else 0.");
+  for (const auto& r : relays) {
+    sample(out, "portico_relay_online", "relay=\"" + escape_label_value(r.name) + "\"", r.online ? 1 : 0);
+  }
+  metric(out, "portico_relay_bytes_total", "counter",
+         "Hub: routed bytes through each relay since the hub started: to_owner = to the owning node, from_owner = "
+         "its answers.");
+  for (const auto& r : relays) {
+    const std::string relay = "relay=\"" + escape_label_value(r.name) + "\"";
+    sample(out, "portico_relay_bytes_total", relay + ",direction=\"to_owner\"", r.bytes_to_owner);
+    sample(out, "portico_relay_bytes_total", relay + ",direction=\"from_owner\"", r.bytes_from_owner);
+  }
 }
 
 }  // namespace
@@ -54,6 +90,15 @@ std::string render_prometheus(const Snapshot& s) {
   sample(out, "portico_hub_link_reconnects_total", "", c.reconnects);
   metric(out, "portico_handshake_failures_total", "counter", "Secure channel handshakes that failed.");
   sample(out, "portico_handshake_failures_total", "", c.handshake_failures);
+  metric(out, "portico_build_info", "gauge", "Always 1; the label says which version this agent was built as.");
+  sample(out, "portico_build_info", "version=\"" + escape_label_value(s.version) + "\"", 1);
+  if (s.credential_expires_at) {
+    metric(out, "portico_credential_expiry_timestamp_seconds", "gauge",
+           "When this node's credential from the hub expires, in seconds since the epoch (refreshed at two thirds).");
+    sample(out, "portico_credential_expiry_timestamp_seconds", "", *s.credential_expires_at);
+  }
+  if (s.role == "hub") relay_metrics(out, s.relays);
+  if (s.process) process_metrics(out, *s.process);
   if (s.hub_link_up) {
     metric(out, "portico_hub_link_up", "gauge", "1 while the link to the hub is up, else 0.");
     sample(out, "portico_hub_link_up", "", *s.hub_link_up ? 1 : 0);

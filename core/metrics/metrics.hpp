@@ -13,6 +13,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "metrics/process.hpp"
+#include "metrics/status.hpp"
 
 namespace portico::metrics {
 
@@ -36,6 +40,11 @@ struct Snapshot {
   // Hub: relay names in its table. Outlet: 1 while its relay is registered, else 0.
   std::uint64_t relays_registered = 0;
   std::optional<bool> hub_link_up{};  // inlet and outlet; nothing on the hub
+  std::optional<ProcessStats> process{};              // process_* metrics (nothing when /proc is unreadable)
+  std::optional<std::uint64_t> credential_expires_at{};  // inlet, outlet: once enrolled
+  // Hub: one portico_relay_online and two portico_relay_bytes_total series per name in its relay table (bounded
+  // by the table's kMaxNames and OCKAM_RELAY_NAMES_PER_IDENTITY per member).
+  std::vector<RelayStatus> relays{};
 };
 
 // The whole exposition: every metric with its HELP and TYPE lines, ending in a newline.

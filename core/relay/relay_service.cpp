@@ -233,6 +233,7 @@ asio::awaitable<void> RelayService::forward(const std::string& name, Message mes
     }
     co_return;
   }
+  table_.count_bytes(name, message.payload.size(), 0);
   message.onward.insert(message.onward.begin(), binding->route_to_node.begin(), binding->route_to_node.end());
   message.return_route.front() = reply_at;
   // From here the hub sends it: the relay has judged where it may go, and the member's own rights (which do not
@@ -258,10 +259,30 @@ asio::awaitable<void> RelayService::reply(const Address& at, Message message) {
     }
     co_return;
   }
+  table_.count_bytes(target.name, 0, message.payload.size());
   message.onward.front() = target.sender_hop;
   message.return_route.front() = forwarder_address(target.name);
   message.origin = nullptr;  // as in forward()
   co_await router_.send(std::move(message));
+}
+
+std::vector<RelayView> RelayService::relays() const {
+  std::map<std::string, std::uint64_t> senders;
+  for (const auto& [address, target] : replies_) ++senders[target.name];
+  std::vector<RelayView> out;
+  out.reserve(table_.size());
+  for (const auto& [name, binding] : table_.bindings()) {
+    const bool is_online = online(binding);
+    const auto count = senders.find(name);
+    out.push_back({.name = name,
+                   .owner = binding.owner,
+                   .online = is_online,
+                   .since = is_online && binding.registered_at != 0 ? binding.registered_at : binding.last_seen,
+                   .bytes_to_owner = binding.bytes_to_owner,
+                   .bytes_from_owner = binding.bytes_from_owner,
+                   .senders = count == senders.end() ? 0 : count->second});
+  }
+  return out;
 }
 
 void RelayService::forget_name(const std::string& name) {
@@ -277,6 +298,15 @@ void RelayService::forget_name(const std::string& name) {
 }
 
 void RelayService::forget_route(const Address& first_hop) {
+  // A relay whose node this was goes offline now: it was seen until now ("offline since" in the status).
+  const std::uint64_t now = options_.clock();
+  bool went_offline = false;
+  for (const auto& [name, binding] : table_.bindings()) {
+    if (binding.route_to_node.empty() || binding.route_to_node.front() != first_hop) continue;
+    table_.touch(name, now);
+    went_offline = true;
+  }
+  if (went_offline && options_.persist_soon) options_.persist_soon();
   for (auto it = replies_.begin(); it != replies_.end();) {
     if (it->second.sender_hop != first_hop) {
       ++it;

@@ -34,6 +34,17 @@ namespace portico::relay {
 inline constexpr std::string_view kReplyAddressPrefix = "reply";
 inline constexpr std::size_t kMaxReplyAddresses = 65536;
 
+// One relay name as the hub sees it now (RelayService::relays()).
+struct RelayView {
+  std::string name;
+  std::string owner;
+  bool online = false;
+  std::uint64_t since = 0;  // online: its latest registration; offline: when it was last seen (seconds since epoch)
+  std::uint64_t bytes_to_owner = 0;
+  std::uint64_t bytes_from_owner = 0;
+  std::uint64_t senders = 0;  // reply addresses through it: nodes whose channels reach the owner now
+};
+
 class RelayService final : public Worker, public std::enable_shared_from_this<RelayService> {
  public:
   struct Options {
@@ -57,6 +68,8 @@ class RelayService final : public Worker, public std::enable_shared_from_this<Re
 
   asio::awaitable<void> handle_message(Message message) override;
   const RelayTable& table() const { return table_; }
+  // Every name in the table, in no particular order (at most kMaxNames).
+  std::vector<RelayView> relays() const;
 
   // Forwards one message that arrived at "forward_to_<name>".
   asio::awaitable<void> forward(const std::string& name, Message message);

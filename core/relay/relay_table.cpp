@@ -9,6 +9,7 @@ RegisterOutcome RelayTable::register_relay(const std::string& name, const std::s
     if (binding.owner == owner) {
       binding.route_to_node = std::move(route_to_node);
       binding.last_seen = now;
+      binding.registered_at = now;
       return RegisterOutcome::replaced;
     }
     const bool unseen_too_long = !holder_online && now > binding.last_seen + limits_.keep_unseen;
@@ -16,19 +17,21 @@ RegisterOutcome RelayTable::register_relay(const std::string& name, const std::s
     if (names_of(owner) >= limits_.names_per_owner) return RegisterOutcome::owner_limit;
     if (--per_owner_[binding.owner] == 0) per_owner_.erase(binding.owner);
     ++per_owner_[owner];
-    binding = RelayBinding{owner, std::move(route_to_node), now};
+    binding = RelayBinding{.owner = owner, .route_to_node = std::move(route_to_node), .last_seen = now,
+                           .registered_at = now};
     return RegisterOutcome::created;
   }
   if (names_of(owner) >= limits_.names_per_owner) return RegisterOutcome::owner_limit;
   if (bindings_.size() >= kMaxNames) return RegisterOutcome::table_full;
-  bindings_.emplace(name, RelayBinding{owner, std::move(route_to_node), now});
+  bindings_.emplace(name, RelayBinding{.owner = owner, .route_to_node = std::move(route_to_node), .last_seen = now,
+                                       .registered_at = now});
   ++per_owner_[owner];
   return RegisterOutcome::created;
 }
 
 void RelayTable::restore(const std::string& name, const std::string& owner, std::uint64_t last_seen) {
   if (bindings_.contains(name) || bindings_.size() >= kMaxNames) return;
-  bindings_.emplace(name, RelayBinding{owner, {}, last_seen});
+  bindings_.emplace(name, RelayBinding{.owner = owner, .route_to_node = {}, .last_seen = last_seen});
   ++per_owner_[owner];
 }
 
@@ -57,6 +60,13 @@ std::vector<std::string> RelayTable::drop_owner(const std::string& owner) {
 
 void RelayTable::touch(const std::string& name, std::uint64_t now) {
   if (auto it = bindings_.find(name); it != bindings_.end()) it->second.last_seen = now;
+}
+
+void RelayTable::count_bytes(const std::string& name, std::uint64_t to_owner, std::uint64_t from_owner) {
+  if (auto it = bindings_.find(name); it != bindings_.end()) {
+    it->second.bytes_to_owner += to_owner;
+    it->second.bytes_from_owner += from_owner;
+  }
 }
 
 const RelayBinding* RelayTable::find(const std::string& name) const {

@@ -34,6 +34,10 @@ struct RelayBinding {
   std::string owner;
   Route route_to_node;     // prefix that reaches the registering node from the hub; empty: not seen since start
   std::uint64_t last_seen = 0;  // seconds since the epoch: last registration, or last time it was seen online
+  std::uint64_t registered_at = 0;  // its owner's latest registration since the hub started (0: none yet)
+  // Routed through the relay since the hub started (or the name changed owner): payload bytes.
+  std::uint64_t bytes_to_owner = 0;
+  std::uint64_t bytes_from_owner = 0;
 };
 
 enum class RegisterOutcome { created, replaced, refused, owner_limit, table_full };
@@ -52,6 +56,8 @@ class RelayTable {
   // Frees every name `owner` holds; returns them.
   std::vector<std::string> drop_owner(const std::string& owner);
   void touch(const std::string& name, std::uint64_t now);
+  // Counts bytes routed through `name` (to its owner's node, or back from it).
+  void count_bytes(const std::string& name, std::uint64_t to_owner, std::uint64_t from_owner);
 
   const RelayBinding* find(const std::string& name) const;
   std::size_t size() const { return bindings_.size(); }

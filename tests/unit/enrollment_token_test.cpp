@@ -196,3 +196,47 @@ TEST_F(TokenStoreTest, VaultKeepsTheCredentialAndTheHubIdentity) {
 
 }  // namespace
 }  // namespace portico::identity
+
+namespace portico::identity {
+namespace {
+
+TEST_F(TokenStoreTest, ListsTokensByIdAndDeletesThem) {
+  const TokenStore store(dir_);
+  auto none = store.list();
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());  // no directory yet: no tokens
+  auto first = store.create({{"role", "device"}}, 3, kNow + 60);
+  auto second = store.create({}, 1, kNow + 120);
+  ASSERT_TRUE(first && second);
+  std::filesystem::create_directories(dir_ / "tokens");
+  { std::ofstream(dir_ / "tokens" / std::string(64, 'a')) << "not a token\n"; }
+  { std::ofstream(dir_ / "tokens" / "README") << "ignored: not a token id\n"; }
+  auto listed = store.list();
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 3u);
+  for (std::size_t i = 1; i < listed->size(); ++i) EXPECT_LT((*listed)[i - 1].id, (*listed)[i].id);
+  const auto find = [&](const std::string& id) {
+    for (const auto& token : *listed) if (token.id == id) return token;
+    return StoredToken{};
+  };
+  const StoredToken one = find(token_digest(*first));
+  EXPECT_EQ(one.uses, 3u);
+  EXPECT_EQ(one.expires_at, kNow + 60);
+  EXPECT_EQ(one.attributes, (Attributes{{"role", "device"}}));
+  EXPECT_FALSE(one.damaged);
+  EXPECT_TRUE(find(std::string(64, 'a')).damaged);
+  // The id is the digest, never the secret.
+  for (const auto& token : *listed) EXPECT_NE(token.id, to_hex(ByteView(first->data(), first->size())));
+
+  EXPECT_FALSE(store.remove(token_digest(*first)));
+  EXPECT_EQ(store.redeem(*first, kNow).error(), TokenError::unknown);
+  EXPECT_EQ(store.remove(token_digest(*first)), TokenError::unknown);
+  EXPECT_EQ(store.remove("../identity.key"), std::errc::invalid_argument);
+  EXPECT_EQ(store.remove(std::string(64, 'A')), std::errc::invalid_argument);
+  EXPECT_TRUE(store.redeem(*second, kNow));
+  EXPECT_TRUE(is_token_id(std::string(64, 'f')));
+  EXPECT_FALSE(is_token_id(std::string(63, 'f')));
+}
+
+}  // namespace
+}  // namespace portico::identity

@@ -39,14 +39,41 @@ TEST(Metrics, RendersEveryCounterAndGaugeWithHelpAndType) {
   std::size_t helps = 0, types = 0;
   for (std::size_t at = 0; (at = text.find("# HELP ", at)) != std::string::npos; ++at) ++helps;
   for (std::size_t at = 0; (at = text.find("# TYPE ", at)) != std::string::npos; ++at) ++types;
-  EXPECT_EQ(helps, 9u);
-  EXPECT_EQ(types, 9u);
+  EXPECT_EQ(helps, 10u);  // with portico_build_info
+  EXPECT_EQ(types, 10u);
+  EXPECT_EQ(sample_value(text, "portico_build_info{version=\"0.1.0\"}"), 1);
 }
 
 TEST(Metrics, HubHasNoLinkStateAndLinkDownIsZero) {
   EXPECT_EQ(render_prometheus({.role = "hub", .version = "1"}).find("portico_hub_link_up"), std::string::npos);
   EXPECT_EQ(sample_value(render_prometheus({.role = "inlet", .version = "1", .hub_link_up = false}),
                          "portico_hub_link_up"), 0);
+}
+
+TEST(Metrics, ProcessCredentialAndRelaySeries) {
+  Snapshot s{.role = "hub", .version = "1",
+             .process = ProcessStats{.resident_bytes = 4096000, .cpu_seconds = 1.5, .start_time_seconds = 1700000010,
+                                     .open_fds = 12},
+             .credential_expires_at = 1800003600,
+             .relays = {{.name = "pg-1", .online = true, .bytes_to_owner = 10, .bytes_from_owner = 20},
+                        {.name = "we\"ird\\", .online = false}}};
+  const std::string text = render_prometheus(s);
+  EXPECT_EQ(sample_value(text, "process_resident_memory_bytes"), 4096000);
+  EXPECT_EQ(sample_value(text, "process_open_fds"), 12);
+  EXPECT_NE(text.find("\nprocess_cpu_seconds_total 1.5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nprocess_start_time_seconds 1700000010\n"), std::string::npos) << text;
+  EXPECT_EQ(sample_value(text, "portico_credential_expiry_timestamp_seconds"), 1800003600);
+  EXPECT_EQ(sample_value(text, "portico_relay_online{relay=\"pg-1\"}"), 1);
+  EXPECT_EQ(sample_value(text, "portico_relay_online{relay=\"we\\\"ird\\\\\"}"), 0) << text;
+  EXPECT_EQ(sample_value(text, "portico_relay_bytes_total{relay=\"pg-1\",direction=\"to_owner\"}"), 10);
+  EXPECT_EQ(sample_value(text, "portico_relay_bytes_total{relay=\"pg-1\",direction=\"from_owner\"}"), 20);
+  EXPECT_NE(text.find("# TYPE portico_relay_bytes_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE process_cpu_seconds_total counter\n"), std::string::npos);
+  // Without them: no process, credential or relay series (an outlet has no relay table).
+  const std::string bare = render_prometheus({.role = "outlet", .version = "1"});
+  EXPECT_EQ(bare.find("process_"), std::string::npos);
+  EXPECT_EQ(bare.find("portico_credential_expiry"), std::string::npos);
+  EXPECT_EQ(bare.find("portico_relay_online"), std::string::npos);
 }
 
 TEST(Metrics, LabelValuesAreEscaped) {

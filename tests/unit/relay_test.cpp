@@ -80,3 +80,26 @@ TEST(RelayNames, Validation) {
 
 }  // namespace
 }  // namespace portico::relay
+
+namespace portico::relay {
+namespace {
+
+TEST(RelayTable, CountsBytesAndRegistrationTimePerName) {
+  RelayTable table;
+  table.register_relay("pg", "node-1", kLinkA, 100);
+  table.count_bytes("pg", 10, 0);
+  table.count_bytes("pg", 5, 7);
+  table.count_bytes("unknown", 1, 1);  // no such name: nothing
+  EXPECT_EQ(table.find("pg")->bytes_to_owner, 15u);
+  EXPECT_EQ(table.find("pg")->bytes_from_owner, 7u);
+  EXPECT_EQ(table.find("pg")->registered_at, 100u);
+  table.register_relay("pg", "node-1", kLinkB, 200);  // a re-registration keeps the counts
+  EXPECT_EQ(table.find("pg")->registered_at, 200u);
+  EXPECT_EQ(table.find("pg")->bytes_to_owner, 15u);
+  table.restore("old", "node-2", 50);
+  EXPECT_EQ(table.find("old")->registered_at, 0u);  // not registered since the hub started
+  EXPECT_EQ(table.find("old")->last_seen, 50u);
+}
+
+}  // namespace
+}  // namespace portico::relay
