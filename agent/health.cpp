@@ -94,10 +94,7 @@ std::optional<std::string> exchange(const std::string& path, std::string_view re
 // One line (the health line), cut at its newline and at kMaxHealthLineBytes.
 std::optional<std::string> ask(const std::string& path, std::string& error, std::string_view request = "health") {
   auto answer = exchange(path, request, metrics::kMaxHealthLineBytes + 1, error);
-  if (!answer) {
-    // An older agent's line may end exactly at the limit: the line itself is what counts.
-    return std::nullopt;
-  }
+  if (!answer) return std::nullopt;
   if (const auto end = answer->find('\n'); end != std::string::npos) answer->resize(end);
   if (answer->empty()) {
     error = "the agent closed the connection without an answer";

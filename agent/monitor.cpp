@@ -9,19 +9,8 @@
 #include "identity/token_store.hpp"
 #include "metrics_server.hpp"
 #include "process_reader.hpp"
-#include "relay/relay_service.hpp"
 
 namespace portico::agent {
-
-std::vector<metrics::RelayStatus> relay_status(const relay::RelayService& relays) {
-  std::vector<metrics::RelayStatus> out;
-  for (auto& relay : relays.relays()) {
-    out.push_back({.name = std::move(relay.name), .owner = std::move(relay.owner), .online = relay.online,
-                   .since = relay.since, .bytes_to_owner = relay.bytes_to_owner,
-                   .bytes_from_owner = relay.bytes_from_owner, .senders = relay.senders});
-  }
-  return out;
-}
 
 Monitor::Monitor(asio::io_context& io, const Config& config)
     : io_(io), config_(config), started_at_(identity::system_now()) {}

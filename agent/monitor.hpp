@@ -31,14 +31,7 @@
 #include "metrics/status.hpp"
 #include "routing/hub_path.hpp"
 
-namespace portico::relay {
-class RelayService;
-}
-
 namespace portico::agent {
-
-// The hub's relay names as the status and /metrics show them (Sources::relays).
-std::vector<metrics::RelayStatus> relay_status(const relay::RelayService& relays);
 
 class Monitor {
  public:

@@ -22,6 +22,7 @@
 #include "membership.hpp"
 #include "membership_notices.hpp"
 #include "relay_pins.hpp"
+#include "status_sources.hpp"
 #include "monitor.hpp"
 #include "node_state.hpp"
 #include "platform/platform.hpp"
@@ -292,10 +293,7 @@ int run_inlet(const Config& config, const platform::PlatformInfo& host) {
   outlet_channel->on_lost([&inlet](const Address& first_hop, const std::string& why) { inlet.route_lost(first_hop, why); });
   monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [&inlet] { return std::uint64_t{inlet.open_streams()}; },
                  .identity = me->identifier(), .credential = [m = hub.membership] { return m->credential_bytes(); },
-                 .peers = [&inlet, outlet_channel] {
-                   if (outlet_channel->owner().empty()) return std::vector<metrics::PeerStatus>{};
-                   return std::vector<metrics::PeerStatus>{{.identity = outlet_channel->owner(), .streams = inlet.open_streams()}};
-                 }});
+                 .peers = [&inlet, outlet_channel] { return inlet_peers(*outlet_channel, inlet); }});
   // Every stream runs inside the end-to-end channel, inside the hub channel: when that goes, the streams are gone
   // for good, so close their clients now rather than leave them hanging.
   hub.session->on_state_change([&inlet](bool up) {
@@ -402,13 +400,7 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
   monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [outlet] { return std::uint64_t{outlet->open_streams()}; },
                  .relay = name, .relay_registered = [relay_client] { return relay_client->registered(); },
                  .identity = me->identifier(), .credential = [m = hub.membership] { return m->credential_bytes(); },
-                 .peers = [&listener, outlet] {
-                   std::set<std::string> identities;  // one entry per peer identity, however many channels
-                   if (listener) for (const auto& peer : listener->established_peers()) identities.insert(peer.identifier);
-                   std::vector<metrics::PeerStatus> peers;
-                   for (const auto& id : identities) peers.push_back({.identity = id, .streams = outlet->streams_of(id)});
-                   return peers;
-                 }});
+                 .peers = [&listener, outlet] { return outlet_peers(listener.get(), *outlet); }});
   spdlog::info("outlet for {} starting: node id {}, data dir {}, relay \"{}\"{}", target, *node_id, data_dir, name,
                config.allow.empty() ? ", any member of the hub may open streams (OCKAM_ALLOW=any)"
                                     : ", inlets need " + identity::describe_attributes(config.allow) +
