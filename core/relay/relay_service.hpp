@@ -14,6 +14,8 @@
 // the sender too sees only the relay. The hub decrypts nothing and keeps no data.
 // Reply addresses go when the sender's channel closes (forget_route) or the name is freed; at most
 // kMaxReplyAddresses exist.
+// For `portico status` and /metrics, each name counts the payload bytes routed to its owner and back (the
+// table's counters), and a name whose node's channel closes is marked seen at that moment (offline since then).
 //
 // Thread safety: none; one io_context thread.
 
