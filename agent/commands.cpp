@@ -77,6 +77,12 @@ int run_from_environment() {
     case Role::hub: return run_hub(config, shown);
     case Role::inlet: return run_inlet(config, shown);
     case Role::outlet: return run_outlet(config, shown);
+    case Role::node:
+      // Several portals in one agent are the node layer's (core/node); until it runs them, say so and stop.
+      std::fprintf(stderr, "portico: %s: %zu inlets and %zu outlets in one agent are not supported yet: give each "
+                   "portal its own agent (OCKAM_CONFIG with one portal, or the variables)\n",
+                   config.config_file.value_or("OCKAM_CONFIG").c_str(), config.inlets.size(), config.outlets.size());
+      return exit_code::kConfig;
   }
   return exit_code::kUsage;
 }

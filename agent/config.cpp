@@ -1,151 +1,40 @@
 #include "config.hpp"
 
-#include "identity/credential.hpp"
-#include "relay/relay_messages.hpp"
-#include "token_command.hpp"
+#include "config_file.hpp"
+#include "config_values.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 
 namespace portico::agent {
 namespace {
 
 ConfigError error(std::string variable, std::string_view problem, std::string_view example, int code) {
-  std::string message =
-      variable + ": " + std::string(problem) + " (example: " + variable + "=" + std::string(example) + ")";
+  std::string message = variable + ": " + std::string(problem);
+  if (!example.empty()) message += " (example: " + variable + "=" + std::string(example) + ")";
   return ConfigError{std::move(variable), std::move(message), code};
 }
 
-// A set variable must hold host:port; empty counts as set (and wrong), so a typo in a fleet variable is loud.
-std::variant<HostPort, ConfigError> host_port(const Environment& env, const char* variable,
-                                              std::string_view example, int code) {
-  auto value = env(variable);
-  if (!value) {
-    ConfigError unset = error(variable, "is not set", example, code);
-    unset.unconfigured = true;
-    return unset;
-  }
-  auto parsed = HostPort::parse(*value);
-  if (!parsed) return error(variable, "'" + *value + "' is not host:port with a port 1-65535", example, code);
-  return *parsed;
+ConfigError error(std::string variable, const ValueProblem& p, int code) {
+  return error(std::move(variable), p.problem, p.example, code);
 }
 
-// "role=operator,site=berlin": what an outlet requires of an inlet's credential.
-std::optional<std::map<std::string, std::string>> parse_attributes(std::string_view text) {
-  std::map<std::string, std::string> attributes;
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    const std::string_view pair = text.substr(0, comma);
-    const auto equals = pair.find('=');
-    if (equals == 0 || equals == std::string_view::npos || pair.size() - equals - 1 > identity::kMaxCredentialText) {
-      return std::nullopt;
-    }
-    attributes[std::string(pair.substr(0, equals))] = std::string(pair.substr(equals + 1));
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  if (attributes.empty()) return std::nullopt;
-  return attributes;
+ConfigError unset(std::string variable, std::string_view problem, std::string_view example, int code) {
+  ConfigError e = error(std::move(variable), problem, example, code);
+  e.unconfigured = true;
+  return e;
 }
 
-// The membership variables every role may carry (the hub only OCKAM_CREDENTIAL_TTL).
-std::optional<ConfigError> load_membership(const Environment& env, Config& config) {
-  if (auto token = env("OCKAM_ENROLL")) {
-    auto parsed = identity::parse_enrollment_token(*token);
-    if (!parsed) {
-      return error("OCKAM_ENROLL", "is not an enrollment token: " + parsed.error().message() +
-                   "; make one on the hub with `portico token`", "I3f2a…:9c41…", exit_code::kEnroll);
-    }
-    config.enroll = *parsed;
-  }
-  if (auto pinned = env("OCKAM_HUB_IDENTITY")) {
-    if (!identity::is_identifier(*pinned)) {
-      return error("OCKAM_HUB_IDENTITY", "'" + *pinned + "' is not an identifier (I and 64 hex digits, printed by the hub "
-                   "at start)", "I3f2a…", exit_code::kHubIdentity);
-    }
-    if (config.enroll && config.enroll->hub_identifier != *pinned) {
-      return error("OCKAM_HUB_IDENTITY", "'" + *pinned + "' is not the hub named in OCKAM_ENROLL (" +
-                   config.enroll->hub_identifier + ")", config.enroll->hub_identifier, exit_code::kHubIdentity);
-    }
-    config.hub_identity = *pinned;
-  }
-  if (auto allow = env("OCKAM_ALLOW"); allow && *allow == "any") {
-    config.allow.clear();
-    config.allow_is_default = false;
-  } else if (allow) {
-    auto attributes = parse_attributes(*allow);
-    if (!attributes) {
-      return error("OCKAM_ALLOW", "'" + *allow + "' is not key=value[,key=value...] or any", "role=operator",
-                   exit_code::kAllow);
-    }
-    config.allow = std::move(*attributes);
-    config.allow_is_default = false;
-  }
-  if (auto forward_identity = env("OCKAM_FORWARD_IDENTITY")) {
-    if (!identity::is_identifier(*forward_identity)) {
-      return error("OCKAM_FORWARD_IDENTITY", "'" + *forward_identity + "' is not an identifier (I and 64 hex digits, "
-                   "printed by the outlet at start)", "I7c1e…", exit_code::kForwardIdentity);
-    }
-    config.forward_identity = *forward_identity;
-  }
-  if (auto per_identity = env("OCKAM_RELAY_NAMES_PER_IDENTITY")) {
-    std::size_t value = 0;
-    const auto [end, ec] = std::from_chars(per_identity->data(), per_identity->data() + per_identity->size(), value);
-    if (ec != std::errc{} || end != per_identity->data() + per_identity->size() || value < 1 || value > 65536) {
-      return error("OCKAM_RELAY_NAMES_PER_IDENTITY", "'" + *per_identity + "' is not a whole number from 1 to 65536",
-                   "8", exit_code::kRelayNamesPerIdentity);
-    }
-    config.relay_names_per_identity = value;
-  }
-  if (auto keep = env("OCKAM_RELAY_KEEP")) {
-    auto parsed = parse_duration(*keep);
-    if (!parsed) {
-      return error("OCKAM_RELAY_KEEP", "'" + *keep + "' is not a duration (s, m, h, d; at most 3650d)", "90d",
-                   exit_code::kRelayKeep);
-    }
-    config.relay_keep = *parsed;
-  }
-  if (auto ttl = env("OCKAM_CREDENTIAL_TTL")) {
-    auto parsed = parse_duration(*ttl);
-    if (!parsed || parsed->count() < 10) {
-      return error("OCKAM_CREDENTIAL_TTL", "'" + *ttl + "' is not a duration of 10s or more (s, m, h, d)", "7d",
-                   exit_code::kCredentialTtl);
-    }
-    config.credential_ttl = *parsed;
-  }
-  return std::nullopt;
+const Setting& setting(std::string_view variable) {
+  const auto all = node_settings();
+  return *std::find_if(all.begin(), all.end(), [&](const Setting& s) { return variable == s.variable; });
 }
 
-// A count limit: a whole number from 1 to `most`.
-std::optional<ConfigError> count_limit(const Environment& env, const char* variable, std::size_t most,
-                                       std::string_view example, int code, std::size_t& into) {
-  auto value = env(variable);
+// A variable of the table, when set: parsed into config, replacing what the file said.
+std::optional<ConfigError> apply_variable(const Environment& env, const Setting& s, Config& config) {
+  auto value = env(s.variable);
   if (!value) return std::nullopt;
-  std::size_t parsed = 0;
-  const bool digits = !value->empty() && value->size() <= 9 &&
-                      value->find_first_not_of("0123456789") == std::string::npos;
-  if (digits) parsed = std::stoul(*value);
-  if (!digits || parsed < 1 || parsed > most) {
-    return error(variable, "'" + *value + "' is not a whole number from 1 to " + std::to_string(most), example, code);
-  }
-  into = parsed;
-  return std::nullopt;
-}
-
-std::optional<ConfigError> load_limits(const Environment& env, Config& config) {
-  if (auto e = count_limit(env, "OCKAM_MAX_CONNECTIONS", 1000000, "1024", exit_code::kMaxConnections,
-                           config.connections.max_total)) return e;
-  if (auto e = count_limit(env, "OCKAM_MAX_CONNECTIONS_PER_ADDRESS", 1000000, "64",
-                           exit_code::kMaxConnectionsPerAddress, config.connections.max_per_address)) return e;
-  if (auto e = count_limit(env, "OCKAM_MAX_PENDING_HANDSHAKES", 100000, "256", exit_code::kMaxPendingHandshakes,
-                           config.handshakes.max_pending)) return e;
-  // Random early drop starts at half the table: above what one address can hold (16 links x 4 unfinished).
-  config.handshakes.early_drop_from = std::max<std::size_t>(1, config.handshakes.max_pending / 2);
-  if (auto e = count_limit(env, "OCKAM_MAX_CHANNELS_PER_LINK", 100000, "8", exit_code::kMaxChannelsPerLink,
-                           config.handshakes.max_channels_per_source)) return e;
-  if (auto e = count_limit(env, "OCKAM_MAX_STREAMS_PER_PEER", 1000000, "256", exit_code::kMaxStreamsPerPeer,
-                           config.max_streams_per_peer)) return e;
+  if (auto p = s.apply(*value, config)) return error(s.variable, *p, s.exit_code);
   return std::nullopt;
 }
 
@@ -172,7 +61,218 @@ std::optional<ConfigError> load_idle_policy(const Environment& env, Config& conf
   return std::nullopt;
 }
 
-std::variant<Config, ConfigError> load_role(const Environment& env, Config& config);
+// OCKAM_CONFIG (a path) or OCKAM_CONFIG_YAML (the text), at most one.
+std::variant<std::optional<FileConfig>, ConfigError> load_file(const Environment& env) {
+  auto path = env("OCKAM_CONFIG");
+  auto text = env("OCKAM_CONFIG_YAML");
+  if (path && text) {
+    return error("OCKAM_CONFIG", "and OCKAM_CONFIG_YAML are both set: use one, the file's path or its text", "",
+                 exit_code::kConfig);
+  }
+  if (path && path->empty()) {
+    return error("OCKAM_CONFIG", "is empty: the path of a YAML file", "/etc/portico/portico.yaml", exit_code::kConfig);
+  }
+  if (!path && !text) return std::optional<FileConfig>{};
+  auto parsed = path ? read_config_file(*path) : parse_config_file(*text, "OCKAM_CONFIG_YAML");
+  if (auto* e = std::get_if<ConfigError>(&parsed)) {
+    if (text) e->variable = "OCKAM_CONFIG_YAML";
+    return *e;
+  }
+  return std::optional<FileConfig>(std::move(std::get<FileConfig>(parsed)));
+}
+
+// The hub identity pinned and the one the token names must agree, wherever each comes from.
+std::optional<ConfigError> check_hub_identity(const Environment& env, const Config& config, const FileConfig* file) {
+  if (!config.enroll || !config.hub_identity || config.enroll->hub_identifier == *config.hub_identity) return std::nullopt;
+  const std::string token_from = env("OCKAM_ENROLL") || !file
+                                     ? std::string("OCKAM_ENROLL")
+                                     : "enroll: (" + file->name + ":" + std::to_string(file->lines.at("enroll")) + ")";
+  const std::string problem = "'" + *config.hub_identity + "' is not the hub named in " + token_from + " (" +
+                              config.enroll->hub_identifier + ")";
+  if (env("OCKAM_HUB_IDENTITY") || !file) {
+    return error("OCKAM_HUB_IDENTITY", problem, config.enroll->hub_identifier, exit_code::kHubIdentity);
+  }
+  return ConfigError{"OCKAM_CONFIG", file_problem(file->name, file->lines.at("hub_identity"), "hub_identity", problem,
+                                                  "hub_identity: " + config.enroll->hub_identifier),
+                     exit_code::kConfig};
+}
+
+std::optional<ConfigError> load_node_settings(const Environment& env, Config& config, const FileConfig* file) {
+  for (const Setting& s : node_settings()) {
+    // Read with the role: a hub ignores OCKAM_HUB, and OCKAM_LISTEN means nothing beside OCKAM_IN or OCKAM_OUT.
+    if (std::string_view(s.variable) == "OCKAM_LISTEN" || std::string_view(s.variable) == "OCKAM_HUB") continue;
+    if (auto e = apply_variable(env, s, config)) return e;
+  }
+  if (auto e = check_hub_identity(env, config, file)) return e;
+  if (auto forward_identity = env("OCKAM_FORWARD_IDENTITY")) {
+    auto parsed = parse_identifier(*forward_identity, "the outlet", "I7c1e…");
+    if (auto* p = std::get_if<ValueProblem>(&parsed)) return error("OCKAM_FORWARD_IDENTITY", *p, exit_code::kForwardIdentity);
+    config.forward_identity = *forward_identity;
+  }
+  // Random early drop starts at half the table: above what one address can hold (16 links x 4 unfinished).
+  config.handshakes.early_drop_from = std::max<std::size_t>(1, config.handshakes.max_pending / 2);
+  config.device_uuid = env("BALENA_DEVICE_UUID");
+  config.service_name = env("BALENA_SERVICE_NAME");
+  config.xdg_data_home = env("XDG_DATA_HOME").value_or("");
+  config.home = env("HOME").value_or("");
+  config.notify_socket = env("NOTIFY_SOCKET").value_or("");
+  return std::nullopt;
+}
+
+// OCKAM_IN + OCKAM_FORWARD (+ OCKAM_FORWARD_IDENTITY): the environment's inlet.
+std::variant<node::InletOptions, ConfigError> env_inlet(const Environment& env, const Config& config) {
+  node::InletOptions inlet;
+  inlet.relay_identity = config.forward_identity;
+  auto in = parse_host_port(*env("OCKAM_IN"), "127.0.0.1:15432");
+  if (auto* p = std::get_if<ValueProblem>(&in)) return error("OCKAM_IN", *p, exit_code::kIn);
+  inlet.listen = std::get<HostPort>(in);
+  auto forward = env("OCKAM_FORWARD");
+  if (!forward) {
+    return unset("OCKAM_FORWARD", "is required in inlet mode: the outlet's relay name", "my-device", exit_code::kForward);
+  }
+  auto name = parse_relay_name(*forward);
+  if (auto* p = std::get_if<ValueProblem>(&name)) return error("OCKAM_FORWARD", *p, exit_code::kForward);
+  inlet.relay = std::get<std::string>(name);
+  return inlet;
+}
+
+// OCKAM_OUT (+ OCKAM_RELAY, OCKAM_ALLOW, OCKAM_MAX_STREAMS_PER_PEER): the environment's outlet.
+std::variant<node::OutletOptions, ConfigError> env_outlet(const Environment& env, const Config& config) {
+  node::OutletOptions outlet;
+  outlet.allow = config.allow;
+  outlet.allow_is_default = config.allow_is_default;
+  outlet.max_streams_per_peer = config.max_streams_per_peer;
+  auto out = parse_host_port(*env("OCKAM_OUT"), "127.0.0.1:5432");
+  if (auto* p = std::get_if<ValueProblem>(&out)) return error("OCKAM_OUT", *p, exit_code::kOut);
+  outlet.target = std::get<HostPort>(out);
+  if (auto relay = env("OCKAM_RELAY")) {
+    auto name = parse_relay_name(*relay);
+    if (auto* p = std::get_if<ValueProblem>(&name)) return error("OCKAM_RELAY", *p, exit_code::kRelay);
+    outlet.relay = std::get<std::string>(name);
+  }
+  return outlet;
+}
+
+std::string at(const FileConfig& file, int line) { return file.name + ":" + std::to_string(line); }
+
+// With a file, the environment's portal joins the file's lists; it may not take what one of them has.
+std::optional<ConfigError> add_env_portals(const Environment& env, Config& config, const FileConfig& file) {
+  for (const FileInlet& i : file.inlets) config.inlets.push_back(i.options);
+  for (const FileOutlet& o : file.outlets) {
+    config.outlets.push_back(o.options);
+    if (!o.own_allow) config.outlets.back().allow = config.allow, config.outlets.back().allow_is_default = config.allow_is_default;
+    if (!o.own_max_streams) config.outlets.back().max_streams_per_peer = config.max_streams_per_peer;
+  }
+  if (env("OCKAM_IN")) {
+    auto inlet = env_inlet(env, config);
+    if (auto* e = std::get_if<ConfigError>(&inlet)) return *e;
+    const auto& mine = std::get<node::InletOptions>(inlet);
+    for (std::size_t i = 0; i < file.inlets.size(); ++i) {
+      const HostPort& theirs = file.inlets[i].options.listen;
+      if (listen_addresses_overlap(mine.listen, theirs)) {
+        return error("OCKAM_IN", "'" + mine.listen.to_string() + "' overlaps inlets[" + std::to_string(i) + "].listen '" +
+                     theirs.to_string() + "' in " + at(file, file.inlets[i].line) + ": one port, one inlet",
+                     "", exit_code::kConfig);
+      }
+    }
+    config.inlets.push_back(mine);
+  } else if (config.forward_identity) {
+    config.warnings.push_back("OCKAM_FORWARD_IDENTITY is for OCKAM_IN's inlet, and OCKAM_IN is not set: ignored (an "
+                              "inlet of " + file.name + " takes relay_identity:)");
+  }
+  if (env("OCKAM_OUT")) {
+    auto outlet = env_outlet(env, config);
+    if (auto* e = std::get_if<ConfigError>(&outlet)) return *e;
+    const auto& mine = std::get<node::OutletOptions>(outlet);
+    for (std::size_t i = 0; i < file.outlets.size(); ++i) {
+      const auto& theirs = file.outlets[i].options.relay;
+      if (mine.relay && mine.relay == theirs) {
+        return error("OCKAM_RELAY", "'" + *mine.relay + "' is also the relay name of outlets[" + std::to_string(i) +
+                     "] in " + at(file, file.outlets[i].line) + ": each outlet needs its own", *mine.relay + "-2",
+                     exit_code::kConfig);
+      }
+      if (!mine.relay && !theirs) {
+        return error("OCKAM_RELAY", "is not set, and outlets[" + std::to_string(i) + "] in " +
+                     at(file, file.outlets[i].line) + " already takes the device's relay name: name this outlet",
+                     "pg-2", exit_code::kConfig);
+      }
+    }
+    config.outlets.push_back(mine);
+  } else if (env("OCKAM_RELAY")) {
+    config.warnings.push_back("OCKAM_RELAY is for OCKAM_OUT's outlet, and OCKAM_OUT is not set: ignored");
+  }
+  return std::nullopt;
+}
+
+// The environment alone, as before there was a file: one portal, and the inlet wins over the outlet.
+std::optional<ConfigError> add_env_portal(const Environment& env, Config& config) {
+  if (env("OCKAM_IN")) {
+    if (env("OCKAM_OUT")) config.warnings.push_back("both OCKAM_IN and OCKAM_OUT are set: running as an inlet, OCKAM_OUT is ignored");
+    auto inlet = env_inlet(env, config);
+    if (auto* e = std::get_if<ConfigError>(&inlet)) return *e;
+    config.inlets.push_back(std::get<node::InletOptions>(inlet));
+  } else {
+    auto outlet = env_outlet(env, config);
+    if (auto* e = std::get_if<ConfigError>(&outlet)) return *e;
+    config.outlets.push_back(std::get<node::OutletOptions>(outlet));
+  }
+  return std::nullopt;
+}
+
+std::variant<Config, ConfigError> load_role(const Environment& env, Config& config, const FileConfig* file) {
+  if (auto e = load_node_settings(env, config, file)) return *e;
+  const bool env_portal = env("OCKAM_IN") || env("OCKAM_OUT");
+  const bool file_portals = file && (!file->inlets.empty() || !file->outlets.empty());
+  if (!env_portal && !file_portals) {
+    if (!env("OCKAM_LISTEN") && config.listen.port == 0) {
+      const std::string in_file = file ? ", and " + file->name + " has no listen, inlets or outlets," : "";
+      ConfigError none{"OCKAM_IN", "OCKAM_IN, OCKAM_OUT or OCKAM_LISTEN: none is set" + in_file + " so there is "
+                       "nothing to do (example: OCKAM_OUT=127.0.0.1:5432 OCKAM_HUB=hub.example.com:4000)",
+                       exit_code::kRole};
+      none.unconfigured = true;
+      return none;
+    }
+    if (auto e = apply_variable(env, setting("OCKAM_LISTEN"), config)) return *e;
+    config.role = Role::hub;
+    return config;
+  }
+  if (file) {
+    if (auto e = apply_variable(env, setting("OCKAM_LISTEN"), config)) return *e;
+    if (config.listen.port != 0) {
+      const bool env_listen = env("OCKAM_LISTEN").has_value();
+      const std::string hub = env_listen ? "OCKAM_LISTEN" : "listen: (" + at(*file, file->lines.at("listen")) + ")";
+      const std::string portals = env_portal ? (env("OCKAM_IN") ? "OCKAM_IN" : "OCKAM_OUT")
+                                             : "the inlets and outlets of " + file->name;
+      return ConfigError{env_listen ? "OCKAM_LISTEN" : "OCKAM_CONFIG",
+                         hub + " makes this agent a hub, which has no portals, but " + portals +
+                             " adds some: run the hub and the portals as separate agents",
+                         exit_code::kConfig};
+    }
+  }
+  if (auto e = apply_variable(env, setting("OCKAM_HUB"), config)) return *e;
+  if (config.hub.port == 0) {
+    return unset("OCKAM_HUB", file ? "is not set, nor hub: in " + file->name : "is not set", "hub.example.com:4000",
+                 exit_code::kHub);
+  }
+  if (auto e = file ? add_env_portals(env, config, *file) : add_env_portal(env, config)) return *e;
+
+  const std::size_t portals = config.inlets.size() + config.outlets.size();
+  config.role = portals > 1 ? Role::node : config.inlets.empty() ? Role::outlet : Role::inlet;
+  if (!config.inlets.empty()) {
+    config.inlet_listen = config.inlets[0].listen;
+    config.forward = config.inlets[0].relay;
+    config.forward_identity = config.inlets[0].relay_identity;
+  }
+  if (!config.outlets.empty()) {
+    const node::OutletOptions& first = config.outlets[0];
+    config.outlet_target = first.target;
+    config.relay = first.relay;
+    config.allow = first.allow;
+    config.allow_is_default = first.allow_is_default;
+    config.max_streams_per_peer = first.max_streams_per_peer;
+  }
+  return config;
+}
 
 }  // namespace
 
@@ -184,109 +284,22 @@ Environment process_environment() {
   };
 }
 
-
 std::variant<Config, ConfigError> load_config(const Environment& env) {
-  Config config;
-  if (auto problem = load_idle_policy(env, config)) {
-    problem->idle = problem->unconfigured && config.idle_when_unconfigured;
-    return *problem;
-  }
-  auto loaded = load_role(env, config);
-  if (auto* problem = std::get_if<ConfigError>(&loaded)) problem->idle = problem->unconfigured && config.idle_when_unconfigured;
+  Config policy;
+  auto finish = [&](ConfigError e) {
+    e.idle = e.unconfigured && policy.idle_when_unconfigured;
+    return e;
+  };
+  if (auto problem = load_idle_policy(env, policy)) return finish(*problem);
+  auto file = load_file(env);
+  if (auto* e = std::get_if<ConfigError>(&file)) return finish(*e);
+  const auto& loaded_file = std::get<std::optional<FileConfig>>(file);
+  Config config = loaded_file ? loaded_file->config : Config{};
+  config.idle_when_unconfigured = policy.idle_when_unconfigured;
+  if (loaded_file) config.config_file = loaded_file->name;
+  auto loaded = load_role(env, config, loaded_file ? &*loaded_file : nullptr);
+  if (auto* problem = std::get_if<ConfigError>(&loaded)) return finish(*problem);
   return loaded;
 }
 
-namespace {
-
-std::variant<Config, ConfigError> load_role(const Environment& env, Config& config) {
-  if (auto level = env("OCKAM_LOG")) {
-    if (*level == "debug") config.log_level = LogLevel::debug;
-    else if (*level == "info") config.log_level = LogLevel::info;
-    else if (*level == "warn") config.log_level = LogLevel::warn;
-    else if (*level == "error") config.log_level = LogLevel::error;
-    else return error("OCKAM_LOG", "'" + *level + "' is not one of debug, info, warn, error", "info", exit_code::kLog);
-  }
-  if (env("OCKAM_METRICS")) {
-    auto metrics = host_port(env, "OCKAM_METRICS", "127.0.0.1:9464", exit_code::kMetrics);
-    if (auto* e = std::get_if<ConfigError>(&metrics)) return *e;
-    config.metrics = std::get<HostPort>(metrics);
-  }
-  config.device_uuid = env("BALENA_DEVICE_UUID");
-  config.service_name = env("BALENA_SERVICE_NAME");
-  config.xdg_data_home = env("XDG_DATA_HOME").value_or("");
-  config.home = env("HOME").value_or("");
-  config.notify_socket = env("NOTIFY_SOCKET").value_or("");
-  if (auto root = env("OCKAM_PLATFORM_ROOT")) {
-    if (root->empty() || root->front() != '/') {
-      return error("OCKAM_PLATFORM_ROOT", "'" + *root + "' is not an absolute directory path", "/", exit_code::kData);
-    }
-    config.platform_root = *root;
-  }
-  if (auto data = env("OCKAM_DATA")) {
-    if (data->empty() || data->front() != '/') {
-      return error("OCKAM_DATA", "'" + *data + "' is not an absolute directory path", "/data/portico",
-                   exit_code::kData);
-    }
-    config.data_dir = *data;
-  }
-  if (auto problem = load_membership(env, config)) return *problem;
-  if (auto problem = load_limits(env, config)) return *problem;
-
-  const bool inlet = env("OCKAM_IN").has_value();
-  const bool outlet = env("OCKAM_OUT").has_value();
-  if (!inlet && !outlet) {
-    if (!env("OCKAM_LISTEN")) {
-      ConfigError none{"OCKAM_IN", "OCKAM_IN, OCKAM_OUT or OCKAM_LISTEN: none is set, so there is nothing to do "
-                                   "(example: OCKAM_OUT=127.0.0.1:5432 OCKAM_HUB=hub.example.com:4000)",
-                       exit_code::kRole};
-      none.unconfigured = true;
-      return none;
-    }
-    config.role = Role::hub;
-    auto listen = host_port(env, "OCKAM_LISTEN", "0.0.0.0:4000", exit_code::kListen);
-    if (auto* e = std::get_if<ConfigError>(&listen)) return *e;
-    config.listen = std::get<HostPort>(listen);
-    return config;
-  }
-
-  auto hub = host_port(env, "OCKAM_HUB", "hub.example.com:4000", exit_code::kHub);
-  if (auto* e = std::get_if<ConfigError>(&hub)) return *e;
-  config.hub = std::get<HostPort>(hub);
-
-  if (inlet) {
-    if (outlet) config.warnings.push_back("both OCKAM_IN and OCKAM_OUT are set: running as an inlet, OCKAM_OUT is ignored");
-    config.role = Role::inlet;
-    auto in = host_port(env, "OCKAM_IN", "127.0.0.1:15432", exit_code::kIn);
-    if (auto* e = std::get_if<ConfigError>(&in)) return *e;
-    config.inlet_listen = std::get<HostPort>(in);
-    auto forward = env("OCKAM_FORWARD");
-    if (!forward) {
-      ConfigError unset = error("OCKAM_FORWARD", "is required in inlet mode: the outlet's relay name", "my-device",
-                                exit_code::kForward);
-      unset.unconfigured = true;
-      return unset;
-    }
-    if (!relay::valid_relay_name(*forward)) {
-      return error("OCKAM_FORWARD", "'" + *forward + "' is not a relay name (1-64 of A-Z a-z 0-9 . _ -)", "my-device",
-                   exit_code::kForward);
-    }
-    config.forward = *forward;
-    return config;
-  }
-
-  config.role = Role::outlet;
-  auto out = host_port(env, "OCKAM_OUT", "127.0.0.1:5432", exit_code::kOut);
-  if (auto* e = std::get_if<ConfigError>(&out)) return *e;
-  config.outlet_target = std::get<HostPort>(out);
-  if (auto relay = env("OCKAM_RELAY")) {
-    if (!relay::valid_relay_name(*relay)) {
-      return error("OCKAM_RELAY", "'" + *relay + "' is not a relay name (1-64 of A-Z a-z 0-9 . _ -)", "my-device",
-                   exit_code::kRelay);
-    }
-    config.relay = *relay;
-  }
-  return config;
-}
-
-}  // namespace
 }  // namespace portico::agent

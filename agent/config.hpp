@@ -1,9 +1,15 @@
 #pragma once
-// The agent's configuration, read once from the environment into a typed Config. A present-but-invalid value is
-// a start-up error naming the variable, with an example and its own exit code; only absent values take defaults.
+// The agent's configuration, read once from the environment and, with OCKAM_CONFIG (a YAML file) or
+// OCKAM_CONFIG_YAML (its text), from a file (config_file.hpp), into a typed Config. A present-but-invalid value is
+// a start-up error naming the variable or file:line:key, with an example and its own exit code; only absent values
+// take defaults.
 //
-// Roles: OCKAM_LISTEN -> hub; OCKAM_IN (+ OCKAM_FORWARD, OCKAM_HUB) -> inlet; OCKAM_OUT (+ OCKAM_HUB) -> outlet.
-// Inlet mode wins when both OCKAM_IN and OCKAM_OUT are set (with a warning).
+// Roles: OCKAM_LISTEN or listen: -> hub. Otherwise a member node (OCKAM_HUB or hub: required) with portals:
+// exactly one inlet -> Role::inlet, exactly one outlet -> Role::outlet, anything more (several, or inlets and
+// outlets together, only possible with a file) -> Role::node.
+// Without a file: OCKAM_IN (+ OCKAM_FORWARD) -> inlet, OCKAM_OUT -> outlet, and inlet mode wins when both are set
+// (with a warning), as always. With a file: OCKAM_IN+OCKAM_FORWARD and OCKAM_OUT each add one portal to the file's
+// lists. A variable wins over the file's key for the same setting (OCKAM_HUB over hub:); see config_file.hpp.
 
 #include <chrono>
 #include <functional>
@@ -15,19 +21,28 @@
 #include <vector>
 
 #include "channel/handshake_gate.hpp"
+#include "node/options.hpp"
 #include "identity/enrollment_token.hpp"
 #include "transport/connection_gate.hpp"
 #include "transport/endpoint.hpp"
 
 namespace portico::agent {
 
-enum class Role { hub, inlet, outlet };
+// inlet, outlet: one portal, which the legacy single fields below describe too; node: several portals (or inlets and
+// outlets together), only from a file: `inlets` and `outlets` list them.
+enum class Role { hub, inlet, outlet, node };
 enum class LogLevel { debug, info, warn, error };
 
 struct Config {
   Role role = Role::hub;
   HostPort listen;                   // hub: OCKAM_LISTEN
   HostPort hub;                      // inlet, outlet: OCKAM_HUB
+  // The member's portals: the file's inlets: and outlets:, then the one OCKAM_IN or OCKAM_OUT describe. An outlet
+  // without a relay name takes the device's (see node_state.hpp); at most one may.
+  std::vector<node::InletOptions> inlets;
+  std::vector<node::OutletOptions> outlets;
+  std::optional<std::string> config_file;  // OCKAM_CONFIG's path, or "OCKAM_CONFIG_YAML"; nothing without a file
+  // legacy single portal: = inlets[0]/outlets[0]
   HostPort inlet_listen;             // inlet: OCKAM_IN
   std::string forward;               // inlet: OCKAM_FORWARD, the outlet's relay name
   HostPort outlet_target;            // outlet: OCKAM_OUT
@@ -47,17 +62,19 @@ struct Config {
   std::optional<std::string> hub_identity;          // OCKAM_HUB_IDENTITY
   // outlet: OCKAM_ALLOW, attributes an inlet's credential needs. Unset: role=operator (kDefaultAllow), so another
   // device of the fleet reaches no outlet by default; OCKAM_ALLOW=any: any member of the hub (empty).
+  // legacy single portal: = outlets[0] (while loading: the default for outlets without their own allow:)
   std::map<std::string, std::string> allow{{"role", "operator"}};
   bool allow_is_default = true;
   std::optional<std::chrono::seconds> credential_ttl;  // hub: OCKAM_CREDENTIAL_TTL, lifetime of credentials issued
   // Relay trust. Inlet: the one outlet identity accepted for OCKAM_FORWARD (else the one pinned on first use).
   // Hub: relay names one identity may hold, and how long a name whose device is not seen stays its owner's.
-  std::optional<std::string> forward_identity;           // OCKAM_FORWARD_IDENTITY
+  std::optional<std::string> forward_identity;           // OCKAM_FORWARD_IDENTITY; legacy single portal: = inlets[0]
   std::optional<std::size_t> relay_names_per_identity;   // OCKAM_RELAY_NAMES_PER_IDENTITY
   std::optional<std::chrono::seconds> relay_keep;        // OCKAM_RELAY_KEEP
   // Resource limits (README "Limits"): hub connections, handshakes and channels per source, outlet streams per peer.
   ConnectionLimits connections{};         // OCKAM_MAX_CONNECTIONS, OCKAM_MAX_CONNECTIONS_PER_ADDRESS
   channel::HandshakeLimits handshakes{};  // OCKAM_MAX_PENDING_HANDSHAKES, OCKAM_MAX_CHANNELS_PER_LINK
+  // legacy single portal: = outlets[0] (while loading: the default for outlets without their own)
   std::size_t max_streams_per_peer = 256; // OCKAM_MAX_STREAMS_PER_PEER (outlet)
   std::vector<std::string> warnings;  // printed once logging is up
 };
@@ -101,6 +118,9 @@ inline constexpr int kMaxStreamsPerPeer = 34;
 inline constexpr int kForwardIdentity = 35;
 inline constexpr int kRelayNamesPerIdentity = 36;
 inline constexpr int kRelayKeep = 37;
+// OCKAM_CONFIG / OCKAM_CONFIG_YAML: unreadable, not YAML, a wrong key or value in it, or a portal of the environment
+// that conflicts with one of the file's.
+inline constexpr int kConfig = 38;
 }  // namespace exit_code
 
 using Environment = std::function<std::optional<std::string>(std::string_view name)>;

@@ -36,6 +36,19 @@ target_include_directories(portico_mbedcrypto SYSTEM INTERFACE ${MBEDTLS_INCLUDE
 target_link_libraries(portico_mbedcrypto INTERFACE ${MBEDCRYPTO_LIBRARY})
 add_library(portico::mbedcrypto ALIAS portico_mbedcrypto)
 
+# yaml-cpp (OCKAM_CONFIG). Found by hand, not by its CMake config: that config names only the shared library, and
+# a cross build finds the target's copy in the sysroot scripts/deps.sh extracts (see cmake/toolchains/).
+find_path(YAML_CPP_INCLUDE_DIR yaml-cpp/yaml.h REQUIRED)
+if(PORTICO_STATIC)
+  find_library(YAML_CPP_LIBRARY NAMES libyaml-cpp.a REQUIRED)
+else()
+  find_library(YAML_CPP_LIBRARY NAMES yaml-cpp REQUIRED)
+endif()
+add_library(portico_yaml INTERFACE)
+target_include_directories(portico_yaml SYSTEM INTERFACE ${YAML_CPP_INCLUDE_DIR})
+target_link_libraries(portico_yaml INTERFACE ${YAML_CPP_LIBRARY})
+add_library(portico::yaml ALIAS portico_yaml)
+
 find_package(spdlog REQUIRED)
 add_library(portico_log INTERFACE)
 if(PORTICO_STATIC)

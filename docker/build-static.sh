@@ -37,6 +37,7 @@ case "${1:-}" in
     tools="cmake ninja-build pkg-config libasio-dev file binutils"
     if [ "$target" = "$host" ]; then
       compiler=g++
+      libs="$libs libyaml-cpp-dev"
     else
       [ "$target" != amd64 ] || die "no cross compiler for amd64 on a $host machine: build the amd64 image on amd64"
       compiler=crossbuild-essential-$target
@@ -48,6 +49,15 @@ case "${1:-}" in
     apt-get update -qq || echo "apt-get update reported an error; trying the install anyway"
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $tools $compiler $libs >/dev/null
+    if [ "$target" != "$host" ]; then
+      # yaml-cpp's -dev package has no Multi-Arch field: unpack the target's into the sysroot the toolchain
+      # files search (as scripts/deps.sh does).
+      work=$(mktemp -d) && chmod 755 "$work"
+      (cd "$work" && apt-get download -qq "libyaml-cpp-dev:$target" "libyaml-cpp0.7:$target")
+      mkdir -p "/opt/portico-sysroot/$target"
+      for f in "$work"/*.deb; do dpkg-deb -x "$f" "/opt/portico-sysroot/$target"; done
+      rm -rf "$work"
+    fi
     rm -rf /var/lib/apt/lists/*
     ;;
   build)

@@ -11,8 +11,10 @@ packages=(
 )
 
 # Cross-builds (CROSS="aarch64 armhf", any subset): the cross compiler, qemu-user to run the tests, and the
-# multiarch library packages (:arm64, :armhf) beside the amd64 ones. yaml-cpp is not among them: the build does
-# not use it, and its -dev package has no Multi-Arch field (the amd64 and foreign ones replace each other).
+# multiarch library packages (:arm64, :armhf) beside the amd64 ones. yaml-cpp's -dev package has no Multi-Arch
+# field (the amd64 and foreign ones replace each other), so the foreign one is downloaded and unpacked into a side
+# sysroot, /opt/portico-sysroot/<arch>, which the toolchain files search (cross_yaml_cpp below).
+cross_archs=()
 for arch in ${CROSS:-}; do
   case $arch in
     aarch64) deb=arm64 ;;
@@ -23,8 +25,21 @@ for arch in ${CROSS:-}; do
     [ "$(id -u)" -eq 0 ] && dpkg --add-architecture "$deb" || sudo dpkg --add-architecture "$deb"
   }
   packages+=("crossbuild-essential-$deb" qemu-user)
-  for lib in libsodium-dev libmbedtls-dev libspdlog-dev libfmt-dev libgtest-dev; do packages+=("$lib:$deb"); done
+  for lib in libsodium-dev libmbedtls-dev libspdlog-dev libfmt-dev libgtest-dev libyaml-cpp0.7; do packages+=("$lib:$deb"); done
+  cross_archs+=("$deb")
 done
+
+# The target's libyaml-cpp.a, .so and headers, unpacked from its packages (not installed: see above).
+cross_yaml_cpp() {
+  local deb=$1 root=/opt/portico-sysroot/$1 work
+  [ -f "$root/usr/include/yaml-cpp/yaml.h" ] && [ -n "$(ls "$root"/usr/lib/*/libyaml-cpp.a 2>/dev/null)" ] && return 0
+  echo "unpacking yaml-cpp for $deb into $root"
+  work=$(mktemp -d) && chmod 755 "$work"  # apt downloads as _apt
+  (cd "$work" && apt-get download -qq "libyaml-cpp-dev:$deb" "libyaml-cpp0.7:$deb")
+  "${sudo_cmd[@]}" mkdir -p "$root"
+  for f in "$work"/*.deb; do "${sudo_cmd[@]}" dpkg-deb -x "$f" "$root"; done
+  rm -rf "$work"
+}
 
 # The container image test (DOCKER=1): a Docker engine, debootstrap for a local base image, and a static qemu for
 # ARM images (binfmt's F flag keeps the interpreter usable inside containers; it must be static there).
@@ -35,15 +50,17 @@ if [ -n "${BENCH:-}" ]; then
   packages+=(iperf3 socat openssh-server openssh-client redis-server redis-tools gnuplot-nox procps iproute2 python3)
 fi
 
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
+if [ ${#missing[@]} -gt 0 ]; then
 echo "installing missing packages: ${missing[*]}"
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 # An index size mismatch on one mirror list can make 'update' exit 100; the install below still decides.
 "${sudo_cmd[@]}" apt-get update -qq || echo "apt-get update reported an error; trying the install anyway"
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+for deb in "${cross_archs[@]}"; do cross_yaml_cpp "$deb"; done

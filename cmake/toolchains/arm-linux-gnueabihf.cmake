@@ -20,3 +20,6 @@ else()
 endif()
 # pkg-config (libsodium) must see the armhf .pc files, not the build machine's.
 set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/arm-linux-gnueabihf/pkgconfig:/usr/share/pkgconfig)
+# yaml-cpp for the target: its -dev package cannot be installed beside the build machine's (no Multi-Arch field),
+# so scripts/deps.sh unpacks it here (headers and libyaml-cpp.a/.so); cmake/Dependencies.cmake finds it first.
+list(APPEND CMAKE_PREFIX_PATH /opt/portico-sysroot/armhf/usr)
