@@ -75,14 +75,9 @@ int run_from_environment() {
   shown.data_dir = *config.data_dir;
   switch (config.role) {
     case Role::hub: return run_hub(config, shown);
-    case Role::inlet: return run_inlet(config, shown);
-    case Role::outlet: return run_outlet(config, shown);
-    case Role::node:
-      // Several portals in one agent are the node layer's (core/node); until it runs them, say so and stop.
-      std::fprintf(stderr, "portico: %s: %zu inlets and %zu outlets in one agent are not supported yet: give each "
-                   "portal its own agent (OCKAM_CONFIG with one portal, or the variables)\n",
-                   config.config_file.value_or("OCKAM_CONFIG").c_str(), config.inlets.size(), config.outlets.size());
-      return exit_code::kConfig;
+    case Role::inlet:
+    case Role::outlet:
+    case Role::node: return run_member(config, shown);
   }
   return exit_code::kUsage;
 }

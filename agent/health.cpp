@@ -111,6 +111,7 @@ std::string_view role_name(Role role) {
     case Role::hub: return "hub";
     case Role::inlet: return "inlet";
     case Role::outlet: return "outlet";
+    case Role::node: return "node";
   }
   return "agent";
 }
@@ -121,6 +122,7 @@ std::optional<std::string> status_socket_path(const Config& config, const std::s
     case Role::hub: key = config.listen.to_string(); break;
     case Role::inlet: key = config.inlet_listen.to_string(); break;
     case Role::outlet: key = config.outlet_target.to_string(); break;
+    case Role::node: key = config.hub.to_string(); break;
   }
   char tag[9];
   std::snprintf(tag, sizeof tag, "%08x", fnv1a(key));

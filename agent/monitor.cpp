@@ -106,11 +106,13 @@ metrics::NodeStatus Monitor::status() const {
     s.credential = credential();
     if (sources_.peers) s.peers = sources_.peers();
   }
-  if (config_.role == Role::inlet) {
+  if (sources_.inlets) s.inlets = sources_.inlets();
+  if (sources_.outlets) s.outlets = sources_.outlets();
+  if (config_.role == Role::inlet && !sources_.inlets) {
     s.inlets.push_back({.listen = config_.inlet_listen.to_string(), .relay = config_.forward, .open_streams = open,
                         .bytes_in = c.portal_bytes_in, .bytes_out = c.portal_bytes_out});
   }
-  if (config_.role == Role::outlet) {
+  if (config_.role == Role::outlet && !sources_.outlets) {
     s.outlets.push_back({.relay = sources_.relay, .target = config_.outlet_target.to_string(),
                          .registered = sources_.relay_registered && sources_.relay_registered(), .open_streams = open,
                          .bytes_in = c.portal_bytes_in, .bytes_out = c.portal_bytes_out});
@@ -125,6 +127,8 @@ metrics::NodeStatus Monitor::status() const {
 metrics::Health Monitor::health() const {
   const std::string local = config_.role == Role::hub     ? config_.listen.to_string()
                             : config_.role == Role::inlet ? config_.inlet_listen.to_string()
+                            : config_.role == Role::node  ? std::to_string(config_.inlets.size()) + " inlets, " +
+                                                                std::to_string(config_.outlets.size()) + " outlets"
                                                           : config_.outlet_target.to_string();
   const std::string hub = config_.hub.to_string();
   return metrics::judge_health({

@@ -47,6 +47,9 @@ class Monitor {
     std::function<std::vector<metrics::PeerStatus>()> peers{};    // inlet, outlet: end-to-end channels
     std::function<std::vector<metrics::RelayStatus>()> relays{};  // hub: every relay name
     std::function<std::uint64_t()> members_connected{};          // hub: established member channels
+    // A node with several portals: each inlet and outlet (instead of the one the configuration names).
+    std::function<std::vector<metrics::InletStatus>()> inlets{};
+    std::function<std::vector<metrics::OutletStatus>()> outlets{};
   };
 
   Monitor(asio::io_context& io, const Config& config);

@@ -1,5 +1,6 @@
 #include "roles.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -255,76 +256,73 @@ HubMember join_hub(Node& node, const Config& config, const platform::PlatformInf
 
 }  // namespace
 
-int run_inlet(const Config& config, const platform::PlatformInfo& host) {
-  Node node;
-  if (!hub_resolves(node.io, config.hub)) return exit_code::kHub;
-  auto acceptor = listen_on(node.io, config.inlet_listen, "OCKAM_IN");
-  if (!acceptor) return exit_code::kIn;
-  auto trust = trust_of(config);
-  if (!trust) return exit_code::kEnroll;
-  auto me = load_identity(config);
-  if (!me) return exit_code::kData;
-  Monitor monitor(node.io, config);
-  if (!monitor.start(config.data_dir.value_or(""))) return exit_code::kMetrics;
-  spdlog::info("{}", platform::summary(host));
-  spdlog::info("identity {}", me->identifier());
-  auto hub = join_hub(node, config, host, *me, std::move(*trust), monitor,
-                      {{std::string(channel::OutletChannel::kLookupAddress), std::string(relay::kServiceAddress)}});
-  auto counters = monitor.counters();
-  auto outlet_channel = channel::OutletChannel::start(node.router, hub.session, {
-      .channel = {.identity = hub.me, .credential = hub.membership->credential_bytes(), .aes_hardware = host.fast_aes,
-                  .idle_timeout = kInletChannelIdle,
-                  .on_handshake_failure = [counters](const std::string&) { ++counters->handshake_failures; }},
-      .relay_name = config.forward,
-      // The owner the hub names must be the one pinned on first use, or OCKAM_FORWARD_IDENTITY (relay_pins.hpp).
-      .vet_owner = [pins = RelayPins(config.data_dir.value_or("")), name = config.forward,
-                    expected = config.forward_identity](const std::string& owner) { return pins.vet(name, owner, expected); },
-  });
-  // The hub revoked the outlet this inlet talks to: its channel closes now.
-  node.router.register_worker(Address::local(std::string(identity::kMembershipAddress)),
-                              std::make_shared<MembershipNotices>([weak = std::weak_ptr(outlet_channel)](const std::string& id) {
-                                auto channel = weak.lock();
-                                if (channel && channel->owner() == id) channel->discard("the hub revoked " + id);
-                              }));
-  portal::PortalInlet inlet(node.router, {}, "relay \"" + config.forward + "\"", {.counters = monitor.counters()});
-  inlet.set_routes(outlet_channel->routes());
-  // An end-to-end channel that closes (the outlet restarted and refused its records, say) takes its open streams
-  // with it; streams still waiting for the outlet's answer open again on a new channel.
-  outlet_channel->on_lost([&inlet](const Address& first_hop, const std::string& why) { inlet.route_lost(first_hop, why); });
-  monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [&inlet] { return std::uint64_t{inlet.open_streams()}; },
-                 .identity = me->identifier(), .credential = [m = hub.membership] { return m->credential_bytes(); },
-                 .peers = [&inlet, outlet_channel] { return inlet_peers(*outlet_channel, inlet); }});
-  // Every stream runs inside the end-to-end channel, inside the hub channel: when that goes, the streams are gone
-  // for good, so close their clients now rather than leave them hanging.
-  hub.session->on_state_change([&inlet](bool up) {
-    if (!up) inlet.reset_all("the secure channel to the hub went down", false);
-  });
-  // End-to-end channels opened from now on present the newest credential (the outlet checks its expiry). Weak:
-  // the membership owns its observers, and the channel and membership hold the hub session.
-  hub.membership->on_credential([weak_channel = std::weak_ptr(outlet_channel), weak_membership = std::weak_ptr(hub.membership)] {
-    auto channel_now = weak_channel.lock();
-    auto membership = weak_membership.lock();
-    if (channel_now && membership) channel_now->set_credential(membership->credential_bytes());
-  });
-  asio::co_spawn(node.io, inlet.serve(*acceptor), asio::detached);
-  spdlog::info("inlet listening on {} -> relay \"{}\" on hub {} (end-to-end secure channel)",
-               config.inlet_listen.to_string(), config.forward, config.hub.to_string());
-  notify_ready(config);
-  on_termination(node, [&] { inlet.stop_accepting(); }, [&] { return inlet.open_streams(); },
-                 [&] { inlet.reset_all("the inlet is shutting down"); });
-  node.io.run();
-  return 0;
+namespace {
+
+// One inlet of a member node: its local port, its end-to-end channel to the relay's owner, its streams.
+struct InletPortal {
+  node::InletOptions options;
+  std::shared_ptr<channel::OutletChannel> channel;
+  std::unique_ptr<portal::PortalInlet> inlet;
+  std::optional<asio::ip::tcp::acceptor> acceptor;
+};
+
+// One outlet of a member node: its relay registration and its target's streams.
+struct OutletPortal {
+  node::OutletOptions options;
+  std::string name;  // the relay name registered
+  std::shared_ptr<portal::PortalOutlet> outlet;
+  std::shared_ptr<relay::RelayClient> client;
+};
+
+// The address the hub's answers for the `index`th inlet or outlet come back to: the plain one for the first, so a
+// one-portal node looks exactly as before.
+std::string answer_address(std::string_view base, std::size_t index) {
+  return index == 0 ? std::string(base) : std::string(base) + "-" + std::to_string(index);
 }
 
-int run_outlet(const Config& config, const platform::PlatformInfo& host) {
+// The attributes every outlet requires alike: the end-to-end listener checks them at the handshake (a peer that
+// no outlet would let in is refused before it has a channel); each outlet checks its own at every Open.
+std::map<std::string, std::string> common_allow(const std::vector<OutletPortal>& outlets) {
+  if (outlets.empty()) return {};
+  std::map<std::string, std::string> common = outlets.front().options.allow;
+  for (const auto& o : outlets) {
+    std::erase_if(common, [&](const auto& kv) {
+      auto it = o.options.allow.find(kv.first);
+      return it == o.options.allow.end() || it->second != kv.second;
+    });
+  }
+  return common;
+}
+
+std::string allow_text(const node::OutletOptions& o) {
+  return o.allow.empty() ? ", any member of the hub may open streams (OCKAM_ALLOW=any)"
+                         : ", inlets need " + identity::describe_attributes(o.allow) +
+                               (o.allow_is_default ? " (the default; set OCKAM_ALLOW to change it)" : "");
+}
+
+}  // namespace
+
+// A member node: one link, hub channel and membership shared by every inlet and outlet the configuration names
+// (one of them for OCKAM_IN or OCKAM_OUT, any number from OCKAM_CONFIG).
+int run_member(const Config& config, const platform::PlatformInfo& host) {
   Node node;
   if (!hub_resolves(node.io, config.hub)) return exit_code::kHub;
+  std::vector<InletPortal> inlets;
+  for (const auto& options : config.inlets) {
+    auto acceptor = listen_on(node.io, options.listen, config.role == Role::node ? "OCKAM_CONFIG inlet" : "OCKAM_IN");
+    if (!acceptor) return config.role == Role::node ? exit_code::kConfig : exit_code::kIn;
+    inlets.push_back({.options = options, .acceptor = std::move(acceptor)});
+  }
   const std::string data_dir = config.data_dir.value_or("");
-  auto node_id = load_or_create_node_id(data_dir);
-  if (!node_id) {
-    std::fprintf(stderr, "portico: OCKAM_DATA: cannot keep the node id in %s: %s (example: OCKAM_DATA=/data/portico)\n",
-                 data_dir.c_str(), node_id.error().message().c_str());
-    return exit_code::kData;
+  std::optional<std::string> node_id;
+  if (!config.outlets.empty()) {
+    auto id = load_or_create_node_id(data_dir);
+    if (!id) {
+      std::fprintf(stderr, "portico: OCKAM_DATA: cannot keep the node id in %s: %s (example: OCKAM_DATA=/data/portico)\n",
+                   data_dir.c_str(), id.error().message().c_str());
+      return exit_code::kData;
+    }
+    node_id = *id;
   }
   auto trust = trust_of(config);
   if (!trust) return exit_code::kEnroll;
@@ -334,32 +332,77 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
   if (!monitor.start(data_dir)) return exit_code::kMetrics;
   spdlog::info("{}", platform::summary(host));
   spdlog::info("identity {}", me->identifier());
-  const std::string name = relay_name(config, host.device_id, *node_id);
-  auto hub = join_hub(node, config, host, *me, std::move(*trust), monitor,
-                      {{std::string(relay::RelayClient::kClientAddress), std::string(relay::kServiceAddress)}});
-  auto outlet = portal::PortalOutlet::start(node.io.get_executor(), node.router, config.outlet_target,
-                                            {.counters = monitor.counters()},
-                                            {.max_streams_per_peer = config.max_streams_per_peer});
-  // Inlets reach the outlet through an end-to-end channel to this listener: members of the hub only, with the
-  // attributes OCKAM_ALLOW names. Its policy needs the hub's key, known once the hub channel is up.
-  std::shared_ptr<channel::SecureChannelListener> listener;
+  std::vector<OutletPortal> outlets;
+  for (const auto& options : config.outlets) {
+    OutletPortal o{.options = options};
+    o.name = options.relay ? *options.relay : relay_name(config, host.device_id, *node_id);
+    outlets.push_back(std::move(o));
+  }
+  std::map<std::string, std::string> hub_answers;
+  for (std::size_t i = 0; i < inlets.size(); ++i) {
+    hub_answers.emplace(answer_address(channel::OutletChannel::kLookupAddress, i), relay::kServiceAddress);
+  }
+  for (std::size_t i = 0; i < outlets.size(); ++i) {
+    hub_answers.emplace(answer_address(relay::RelayClient::kClientAddress, i), relay::kServiceAddress);
+  }
+  auto hub = join_hub(node, config, host, *me, std::move(*trust), monitor, std::move(hub_answers));
   auto counters = monitor.counters();
+
+  // Inlets: each opens its own end-to-end channel to the owner of its relay name, on demand.
+  for (std::size_t i = 0; i < inlets.size(); ++i) {
+    InletPortal& in = inlets[i];
+    in.channel = channel::OutletChannel::start(node.router, hub.session, {
+        .channel = {.identity = hub.me, .credential = hub.membership->credential_bytes(), .aes_hardware = host.fast_aes,
+                    .idle_timeout = kInletChannelIdle,
+                    .on_handshake_failure = [counters](const std::string&) { ++counters->handshake_failures; }},
+        .relay_name = in.options.relay,
+        // The owner the hub names must be the one pinned on first use, or OCKAM_FORWARD_IDENTITY (relay_pins.hpp).
+        .vet_owner = [pins = RelayPins(data_dir), name = in.options.relay,
+                      expected = in.options.relay_identity](const std::string& owner) { return pins.vet(name, owner, expected); },
+        .lookup_address = answer_address(channel::OutletChannel::kLookupAddress, i),
+    });
+    in.inlet = std::make_unique<portal::PortalInlet>(node.router, Route{}, "relay \"" + in.options.relay + "\"",
+                                                     portal::PortalOptions{.counters = counters});
+    in.inlet->set_routes(in.channel->routes());
+    // An end-to-end channel that closes (the outlet restarted and refused its records, say) takes its open
+    // streams with it; streams still waiting for the outlet's answer open again on a new channel.
+    in.channel->on_lost([inlet = in.inlet.get()](const Address& first_hop, const std::string& why) {
+      inlet->route_lost(first_hop, why);
+    });
+  }
+
+  // Outlets: one end-to-end listener for all (members only, with the attributes every outlet requires; each
+  // outlet checks its own OCKAM_ALLOW per Open). Its policy needs the hub's key, known once the hub channel is up.
+  for (auto& o : outlets) {
+    o.outlet = portal::PortalOutlet::start(node.io.get_executor(), node.router, o.options.target, {.counters = counters},
+                                           {.max_streams_per_peer = o.options.max_streams_per_peer, .allow = o.options.allow},
+                                           o.name, outlets.size() == 1);
+  }
+  const auto listener_allow = common_allow(outlets);
+  std::shared_ptr<channel::SecureChannelListener> listener;
   auto listener_options = [&, counters] {
     return channel::ChannelOptions{
         .identity = hub.me,
         .credential = hub.membership->credential_bytes(),
-        .policy = {.authority = hub.session->hub()->identity_key, .required_attributes = config.allow},
+        .policy = {.authority = hub.session->hub()->identity_key, .required_attributes = listener_allow},
         .aes_hardware = host.fast_aes,
         .idle_timeout = kOutletChannelIdle,
         .on_handshake_failure = [counters](const std::string&) { ++counters->handshake_failures; },
     };
   };
+  auto reset_all = [&](const std::string& why, bool tell_peer) {
+    for (auto& in : inlets) in.inlet->reset_all(why, tell_peer);
+    for (auto& o : outlets) o.outlet->reset_all(why, tell_peer);
+  };
   hub.session->on_state_change([&](bool up) {
     if (!up) {
+      // Every stream runs inside an end-to-end channel inside the hub channel: when that goes, the streams are
+      // gone for good, so close their clients and targets now rather than leave them hanging.
       if (listener) listener->close_channels("the secure channel to the hub went down");
-      outlet->reset_all("the secure channel to the hub went down", false);
+      reset_all("the secure channel to the hub went down", false);
       return;
     }
+    if (outlets.empty()) return;
     if (listener) {
       listener->set_options(listener_options());
       return;
@@ -369,44 +412,112 @@ int run_outlet(const Config& config, const platform::PlatformInfo& host) {
     listener->set_handshake_limits(config.handshakes, 2);
     // An inlet's channel that closes (refused by the hub because the inlet went away, idle, ...) takes the
     // streams through it along, closing their target connections now rather than at the dead-peer timeout.
-    listener->on_channel_closed([outlet](const Address& encryptor, const std::string& why) {
-      outlet->reset_via(encryptor, "its end-to-end channel closed: " + why);
+    listener->on_channel_closed([&outlets](const Address& encryptor, const std::string& why) {
+      for (auto& o : outlets) o.outlet->reset_via(encryptor, "its end-to-end channel closed: " + why);
     });
   });
-  // The hub revoked an identity: every end-to-end channel with it closes now, and the streams through them.
+  // The hub revoked an identity: the channels with it close now (an inlet's to that outlet, the outlets' from it).
   node.router.register_worker(Address::local(std::string(identity::kMembershipAddress)),
-                              std::make_shared<MembershipNotices>([&listener](const std::string& id) {
+                              std::make_shared<MembershipNotices>([&](const std::string& id) {
+                                for (auto& in : inlets) {
+                                  if (in.channel->owner() == id) in.channel->discard("the hub revoked " + id);
+                                }
                                 if (listener) listener->close_channels_with(id, "the hub revoked " + id);
                               }));
-  // Inlets check the outlet's credential when they open a channel: present the newest one from each refresh on.
+  // Channels opened from now on present the newest credential (peers check its expiry).
   hub.membership->on_credential([&] {
+    for (auto& in : inlets) in.channel->set_credential(hub.membership->credential_bytes());
     if (listener && hub.session->hub()) listener->set_options(listener_options());
   });
-  const std::string hub_text = config.hub.to_string(), target = config.outlet_target.to_string();
-  auto relay_client = relay::RelayClient::start(node.router, hub.session, {
-      .name = name,
-      .owner = me->identifier(),
-      .on_registered = [name, hub_text, target, &config, counters](const relay::Registered&, bool first) {
-        ++counters->relay_registrations;
-        spdlog::info("relay \"{}\" registered on hub {}", name, hub_text);
-        if (!first) return;
-        spdlog::info("outlet ready: relay \"{}\" on hub {} -> {}", name, hub_text, target);
-        notify_ready(config);
-      },
-      .on_refused = [name, hub_text](const relay::Refused& refused) {
-        spdlog::error("hub {} refused relay \"{}\": {}", hub_text, name, refused.reason);
-      },
-  });
-  monitor.watch({.hub_link = hub.link, .hub_channel = hub.session, .open_streams = [outlet] { return std::uint64_t{outlet->open_streams()}; },
-                 .relay = name, .relay_registered = [relay_client] { return relay_client->registered(); },
-                 .identity = me->identifier(), .credential = [m = hub.membership] { return m->credential_bytes(); },
-                 .peers = [&listener, outlet] { return outlet_peers(listener.get(), *outlet); }});
-  spdlog::info("outlet for {} starting: node id {}, data dir {}, relay \"{}\"{}", target, *node_id, data_dir, name,
-               config.allow.empty() ? ", any member of the hub may open streams (OCKAM_ALLOW=any)"
-                                    : ", inlets need " + identity::describe_attributes(config.allow) +
-                                          (config.allow_is_default ? " (the default; set OCKAM_ALLOW to change it)" : ""));
-  on_termination(node, [&] { outlet->stop_accepting(); relay_client->stop(); },
-                 [&] { return outlet->open_streams(); }, [&] { outlet->reset_all("the outlet is shutting down"); });
+  const std::string hub_text = config.hub.to_string();
+  auto registered = std::make_shared<std::size_t>(0);
+  for (std::size_t i = 0; i < outlets.size(); ++i) {
+    OutletPortal& o = outlets[i];
+    o.client = relay::RelayClient::start(node.router, hub.session, {
+        .name = o.name,
+        .owner = me->identifier(),
+        .on_registered = [name = o.name, hub_text, target = o.options.target.to_string(), &config, counters, registered,
+                          total = outlets.size(), none_else = inlets.empty()](const relay::Registered&, bool first) {
+          ++counters->relay_registrations;
+          spdlog::info("relay \"{}\" registered on hub {}", name, hub_text);
+          if (!first) return;
+          spdlog::info("outlet ready: relay \"{}\" on hub {} -> {}", name, hub_text, target);
+          if (++*registered == total && none_else) notify_ready(config);
+        },
+        .on_refused = [name = o.name, hub_text](const relay::Refused& refused) {
+          spdlog::error("hub {} refused relay \"{}\": {}", hub_text, name, refused.reason);
+        },
+        .client_address = answer_address(relay::RelayClient::kClientAddress, i),
+    });
+    spdlog::info("outlet for {} starting: node id {}, data dir {}, relay \"{}\"{}", o.options.target.to_string(),
+                 *node_id, data_dir, o.name, allow_text(o.options));
+  }
+  for (auto& in : inlets) {
+    asio::co_spawn(node.io, in.inlet->serve(*in.acceptor), asio::detached);
+    spdlog::info("inlet listening on {} -> relay \"{}\" on hub {} (end-to-end secure channel)",
+                 in.options.listen.to_string(), in.options.relay, hub_text);
+  }
+  if (!inlets.empty()) notify_ready(config);
+
+  auto open_streams = [&] {
+    std::size_t n = 0;
+    for (auto& in : inlets) n += in.inlet->open_streams();
+    for (auto& o : outlets) n += o.outlet->open_streams();
+    return n;
+  };
+  auto all_registered = [&] {
+    return std::all_of(outlets.begin(), outlets.end(), [](const OutletPortal& o) { return o.client->registered(); });
+  };
+  Monitor::Sources sources{.hub_link = hub.link, .hub_channel = hub.session,
+                           .open_streams = [&] { return std::uint64_t{open_streams()}; },
+                           .identity = me->identifier(),
+                           .credential = [membership = hub.membership] { return membership->credential_bytes(); }};
+  if (config.role == Role::inlet) {
+    sources.peers = [&] { return inlet_peers(*inlets[0].channel, *inlets[0].inlet); };
+  } else if (config.role == Role::outlet) {
+    sources.relay = outlets[0].name;
+    sources.relay_registered = all_registered;
+    sources.peers = [&] { return outlet_peers(listener.get(), *outlets[0].outlet); };
+  } else {
+    std::string names;
+    for (auto& o : outlets) names += (names.empty() ? "" : ",") + o.name;
+    sources.relay = names;
+    sources.relay_registered = all_registered;
+    sources.peers = [&] {
+      std::vector<metrics::PeerStatus> peers;
+      for (auto& in : inlets) for (auto& p : inlet_peers(*in.channel, *in.inlet)) peers.push_back(std::move(p));
+      for (auto& o : outlets) for (auto& p : outlet_peers(listener.get(), *o.outlet)) peers.push_back(std::move(p));
+      return peers;
+    };
+    // Per portal: its streams and registration (bytes are counted for the node as a whole: /metrics).
+    sources.inlets = [&] {
+      std::vector<metrics::InletStatus> list;
+      for (auto& in : inlets) {
+        list.push_back({.listen = in.options.listen.to_string(), .relay = in.options.relay,
+                        .open_streams = in.inlet->open_streams()});
+      }
+      return list;
+    };
+    sources.outlets = [&] {
+      std::vector<metrics::OutletStatus> list;
+      for (auto& o : outlets) {
+        list.push_back({.relay = o.name, .target = o.options.target.to_string(), .registered = o.client->registered(),
+                        .open_streams = o.outlet->open_streams()});
+      }
+      return list;
+    };
+  }
+  monitor.watch(std::move(sources));
+  on_termination(node,
+                 [&] {
+                   for (auto& in : inlets) in.inlet->stop_accepting();
+                   for (auto& o : outlets) { o.outlet->stop_accepting(); o.client->stop(); }
+                 },
+                 open_streams,
+                 [&] {
+                   for (auto& in : inlets) in.inlet->reset_all("the inlet is shutting down");
+                   for (auto& o : outlets) o.outlet->reset_all("the outlet is shutting down");
+                 });
   node.io.run();
   return 0;
 }

@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev          # the fuzz preset (libFuzzer)
   python3 curl procps iproute2 file # system tests: real servers, clients and process checks
+  redis-server redis-tools openssh-server openssh-client  # the several-portals test's services
 )
 
 # Cross-builds (CROSS="aarch64 armhf", any subset): the cross compiler, qemu-user to run the tests, and the

@@ -63,7 +63,9 @@ std::string node_admission(const NodeAccess& access, const Message& message) {
     return "the hub may only reach secure channels here";
   }
   if (is_stream(to)) return {};
-  if (is_named(to, portal::kOutletAddress) && origin.accepted_here && origin.member) return {};
+  const bool to_outlet = is_named(to, portal::kOutletAddress) ||
+                         has_prefix(to, std::string(portal::kOutletAddress) + "/");
+  if (to_outlet && origin.accepted_here && origin.member) return {};
   return "a peer may only reach portals here";
 }
 

@@ -18,7 +18,7 @@ OutletChannel::OutletChannel(Router& router, std::shared_ptr<HubSession> hub, Op
 std::shared_ptr<OutletChannel> OutletChannel::start(Router& router, std::shared_ptr<HubSession> hub,
                                                     Options options) {
   auto channel = std::make_shared<OutletChannel>(router, std::move(hub), std::move(options));
-  router.register_worker(Address::local(std::string(kLookupAddress)), channel);
+  router.register_worker(Address::local(channel->options_.lookup_address), channel);
   std::weak_ptr<OutletChannel> weak = channel;
   // The channel's records travel inside the hub channel: when that goes, so does this one.
   channel->hub_->on_state_change([weak](bool up) {
@@ -69,7 +69,7 @@ asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::route_to_outlet() {
 }
 
 portal::OutletRoutes::Answer OutletChannel::outlet_answer() const {
-  return {Route{channel_->encryptor(), Address::local(std::string(portal::kOutletAddress))}, {}, owner_};
+  return {Route{channel_->encryptor(), Address::local(portal::outlet_address_for(options_.relay_name))}, {}, owner_};
 }
 
 asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::open() {
@@ -106,7 +106,7 @@ asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::open() {
 
 asio::awaitable<std::optional<std::string>> OutletChannel::lookup_owner(std::string& failure) {
   answer_.reset();
-  Message request{hub_->route_to(relay::kServiceAddress), Route(1, Address::local(std::string(kLookupAddress))),
+  Message request{hub_->route_to(relay::kServiceAddress), Route(1, Address::local(options_.lookup_address)),
                   relay::encode(relay::Lookup{options_.relay_name})};
   co_await router_.send(std::move(request));
   answered_.expires_after(kLookupTimeout);

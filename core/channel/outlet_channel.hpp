@@ -35,6 +35,8 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
     // Judges the owner the hub names for the relay before any channel opens to it: empty accepts, else why not
     // (the inlet's pin, relay_pins in the agent). Unset: any owner.
     std::function<std::string(const std::string& owner)> vet_owner = nullptr;
+    // Where the hub's lookup answers come back (one per OutletChannel of a node: an inlet each).
+    std::string lookup_address = std::string(kLookupAddress);
   };
 
   OutletChannel(Router& router, std::shared_ptr<HubSession> hub, Options options);

@@ -31,6 +31,12 @@ Health judge_health(const HealthInputs& in) {
     detail = "outlet relay " + quoted(in.relay) + (in.relay_registered ? " registered" : " not registered") +
              " -> " + std::string(in.local) + ", link to hub " + std::string(in.hub) +
              (in.hub_link_up ? " up" : " down");
+  } else if (in.role == "node") {
+    // Several portals: ready when the hub link is up and every outlet's relay is registered.
+    health.healthy = in.hub_link_up && in.relay_registered;
+    detail = "node with " + std::string(in.local) + (in.relay.empty() ? "" : ", relays " + std::string(in.relay)) +
+             (in.relay_registered ? " registered" : " not all registered") + ", link to hub " + std::string(in.hub) +
+             (in.hub_link_up ? " up" : " down");
   } else {
     detail = "unknown role " + quoted(in.role);
   }

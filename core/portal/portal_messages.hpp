@@ -25,6 +25,9 @@ namespace portico::portal {
 inline constexpr std::size_t kMaxDataBytes = 64 * 1024;
 inline constexpr std::size_t kMaxReasonBytes = 255;
 inline constexpr std::string_view kOutletAddress = "outlet";
+// The outlet registered under relay name `relay` is also at "outlet/<relay>" ("/" is no relay-name character), so
+// one node may carry several outlets behind one end-to-end listener; inlets address it by the name they dial.
+inline std::string outlet_address_for(std::string_view relay) { return std::string(kOutletAddress) + "/" + std::string(relay); }
 // Each stream's worker lives at "portal-<random hex>" on both ends.
 inline constexpr std::string_view kStreamAddressPrefix = "portal";
 inline constexpr std::uint8_t kDataType = 0x03;  // Data's type byte, for the zero-copy paths

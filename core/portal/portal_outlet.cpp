@@ -18,6 +18,17 @@ void release(std::unordered_map<std::string, std::size_t>& per_peer, const std::
   if (it != per_peer.end() && --it->second == 0) per_peer.erase(it);
 }
 
+// The first of `allow`'s attributes the message's channel credential does not carry ("key=value"), else empty.
+std::string missing_attribute(const std::map<std::string, std::string>& allow,
+                              const std::shared_ptr<const MessageOrigin>& origin) {
+  for (const auto& [key, value] : allow) {
+    if (!origin) return key + "=" + value;
+    auto it = origin->attributes.find(key);
+    if (it == origin->attributes.end() || it->second != value) return key + "=" + value;
+  }
+  return {};
+}
+
 }  // namespace
 
 PortalOutlet::PortalOutlet(asio::any_io_executor executor, Router& router, HostPort target, PortalOptions options,
@@ -25,9 +36,14 @@ PortalOutlet::PortalOutlet(asio::any_io_executor executor, Router& router, HostP
     : executor_(std::move(executor)), router_(router), target_(std::move(target)), options_(options), limits_(limits) {}
 
 std::shared_ptr<PortalOutlet> PortalOutlet::start(asio::any_io_executor executor, Router& router, HostPort target,
-                                                  PortalOptions options, OutletLimits limits) {
+                                                  PortalOptions options, OutletLimits limits,
+                                                  const std::string& relay, bool also_plain) {
   auto outlet = std::make_shared<PortalOutlet>(std::move(executor), router, std::move(target), options, limits);
-  router.register_worker(Address::local(std::string(kOutletAddress)), outlet);
+  if (!relay.empty()) {
+    outlet->address_ = Address::local(outlet_address_for(relay));
+    router.register_worker(outlet->address_, outlet);
+  }
+  if (relay.empty() || also_plain) router.register_worker(Address::local(std::string(kOutletAddress)), outlet);
   return outlet;
 }
 
@@ -44,6 +60,16 @@ asio::awaitable<void> PortalOutlet::handle_message(Message message) {
     }
     co_return;
   }
+  if (const std::string missing = missing_attribute(limits_.allow, message.origin); !missing.empty()) {
+    if (auto gate = util::log_gate("outlet-not-allowed", peer)) {
+      spdlog::warn("outlet for {}: refused a stream from {}: its credential lacks {} (OCKAM_ALLOW){}",
+                   target_.to_string(), util::clip(peer), missing, gate.suffix());
+    }
+    // Named, not a temporary in the co_await (GCC 12 destroys such temporaries twice).
+    Message reset = make_reply(message, address_, encode(Reset{"not allowed: the credential lacks " + missing}));
+    co_await router_.send(std::move(reset));
+    co_return;
+  }
   std::size_t& count = (*per_peer_)[peer];
   if (count >= limits_.max_streams_per_peer) {
     if (auto gate = util::log_gate("outlet-streams-per-peer", peer)) {
@@ -51,7 +77,7 @@ asio::awaitable<void> PortalOutlet::handle_message(Message message) {
                    util::clip(peer), count, limits_.max_streams_per_peer, gate.suffix());
     }
     // Answered at once, without waiting on anything (make_reply + send completes without suspending on a peer).
-    Message reset = make_reply(message, Address::local(std::string(kOutletAddress)),
+    Message reset = make_reply(message, address_,
                                encode(Reset{"too many streams from this peer"}));
     co_await router_.send(std::move(reset));
     co_return;
@@ -70,7 +96,7 @@ asio::awaitable<void> PortalOutlet::connect_and_accept(Message open, std::uint32
   auto self = shared_from_this();
   const std::uint64_t id = next_id_++;
   const std::string label = "stream " + std::to_string(id) + " to " + target_.to_string();
-  const Address outlet_address = Address::local(std::string(kOutletAddress));
+  const Address outlet_address = address_;
   auto refuse = [&](const std::string& reason) -> asio::awaitable<void> {
     release(*per_peer_, peer);
     if (auto gate = util::log_gate("outlet-refused", peer)) spdlog::warn("{} refused: {}{}", label, reason, gate.suffix());

@@ -9,11 +9,13 @@
 // Thread safety: none; one io_context thread.
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
 #include "portal/portal_inlet.hpp"
+#include "portal/portal_messages.hpp"
 #include "portal/portal_stream.hpp"
 #include "portal/stream_set.hpp"
 #include "transport/endpoint.hpp"
@@ -22,6 +24,9 @@ namespace portico::portal {
 
 struct OutletLimits {
   std::size_t max_streams_per_peer = 256;
+  // Attributes the credential of an Open's channel must carry (OCKAM_ALLOW; empty: any member). Checked per Open,
+  // so outlets with different policies can share one node's end-to-end listener.
+  std::map<std::string, std::string> allow{};
 };
 
 class PortalOutlet final : public Worker, public std::enable_shared_from_this<PortalOutlet> {
@@ -30,9 +35,11 @@ class PortalOutlet final : public Worker, public std::enable_shared_from_this<Po
 
   PortalOutlet(asio::any_io_executor executor, Router& router, HostPort target, PortalOptions options = {},
                OutletLimits limits = {});
-  // Registers the outlet worker at kOutletAddress.
+  // Registers the outlet worker at `relay`'s address (outlet_address_for), and at kOutletAddress when
+  // `also_plain` (a node's only outlet: inlets of earlier releases address "outlet"). No relay: kOutletAddress.
   static std::shared_ptr<PortalOutlet> start(asio::any_io_executor executor, Router& router, HostPort target,
-                                             PortalOptions options = {}, OutletLimits limits = {});
+                                             PortalOptions options = {}, OutletLimits limits = {},
+                                             const std::string& relay = {}, bool also_plain = true);
 
   asio::awaitable<void> handle_message(Message message) override;
 
@@ -51,6 +58,7 @@ class PortalOutlet final : public Worker, public std::enable_shared_from_this<Po
   asio::any_io_executor executor_;
   Router& router_;
   HostPort target_;
+  Address address_ = Address::local(std::string(kOutletAddress));
   PortalOptions options_;
   OutletLimits limits_;
   StreamSet streams_;

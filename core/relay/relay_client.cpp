@@ -18,7 +18,7 @@ RelayClient::RelayClient(Router& router, std::shared_ptr<HubPath> hub, Options o
 
 std::shared_ptr<RelayClient> RelayClient::start(Router& router, std::shared_ptr<HubPath> hub, Options options) {
   auto client = std::make_shared<RelayClient>(router, std::move(hub), std::move(options));
-  router.register_worker(Address::local(std::string(kClientAddress)), client);
+  router.register_worker(Address::local(client->options_.client_address), client);
   std::weak_ptr<RelayClient> weak = client;
   client->hub_->on_state_change([weak](bool up) {
     auto self = weak.lock();
@@ -40,7 +40,7 @@ asio::awaitable<void> RelayClient::keep_registered() {
 }
 
 asio::awaitable<void> RelayClient::send_register() {
-  Message request{hub_->route_to(kServiceAddress), Route(1, Address::local(std::string(kClientAddress))),
+  Message request{hub_->route_to(kServiceAddress), Route(1, Address::local(options_.client_address)),
                   encode(Register{options_.name, options_.owner})};
   co_await router_.send(std::move(request));
 }

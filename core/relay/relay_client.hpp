@@ -32,6 +32,8 @@ class RelayClient final : public Worker, public std::enable_shared_from_this<Rel
     // Called on each confirmed registration; `first` is true once per process.
     std::function<void(const Registered&, bool first)> on_registered;
     std::function<void(const Refused&)> on_refused;
+    // Where the hub's answers come back (one per RelayClient of a node: an outlet each).
+    std::string client_address = std::string(kClientAddress);
   };
 
   RelayClient(Router& router, std::shared_ptr<HubPath> hub, Options options);
