@@ -93,7 +93,8 @@ class Walker {
     std::vector<Entry> out;
     std::map<std::string, int> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key_node = it->first;
+      // A copy: the iterator hands out a temporary pair, a reference to its member would dangle.
+      const YAML::Node key_node = it->first;
       if (!key_node.IsScalar()) fail(key_node, path.empty() ? "(key)" : path, "a key must be a plain name");
       const std::string key = key_node.Scalar();
       const std::string full = path.empty() ? key : std::string(path) + "." + key;
