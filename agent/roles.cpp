@@ -324,6 +324,28 @@ int run_member(const Config& config, const platform::PlatformInfo& host) {
     }
     node_id = *id;
   }
+  std::vector<OutletPortal> outlets;
+  for (const auto& options : config.outlets) {
+    OutletPortal o{.options = options};
+    o.name = options.relay ? *options.relay : relay_name(config, host.device_id, *node_id);
+    outlets.push_back(std::move(o));
+  }
+  // The file's names are checked against each other when it is read; a name derived from the device is known only
+  // now. Two outlets under one name would share one address, the second silently unreachable.
+  for (std::size_t i = 0; i < outlets.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (outlets[i].name != outlets[j].name) continue;
+      std::fprintf(stderr, "portico: %s: two outlets would register relay \"%s\" (one takes the device's name): give "
+                   "each its own relay: name\n", config.config_file.value_or("OCKAM_CONFIG").c_str(),
+                   outlets[i].name.c_str());
+      return exit_code::kConfig;
+    }
+  }
+  if (outlets.size() > relay::kDefaultNamesPerOwner) {
+    spdlog::warn("{} outlets: a hub with the default OCKAM_RELAY_NAMES_PER_IDENTITY ({}) refuses the names past it, and "
+                 "this node is not ready until every relay is registered", outlets.size(),
+                 relay::kDefaultNamesPerOwner);
+  }
   auto trust = trust_of(config);
   if (!trust) return exit_code::kEnroll;
   auto me = load_identity(config);
@@ -332,12 +354,6 @@ int run_member(const Config& config, const platform::PlatformInfo& host) {
   if (!monitor.start(data_dir)) return exit_code::kMetrics;
   spdlog::info("{}", platform::summary(host));
   spdlog::info("identity {}", me->identifier());
-  std::vector<OutletPortal> outlets;
-  for (const auto& options : config.outlets) {
-    OutletPortal o{.options = options};
-    o.name = options.relay ? *options.relay : relay_name(config, host.device_id, *node_id);
-    outlets.push_back(std::move(o));
-  }
   std::map<std::string, std::string> hub_answers;
   for (std::size_t i = 0; i < inlets.size(); ++i) {
     hub_answers.emplace(answer_address(channel::OutletChannel::kLookupAddress, i), relay::kServiceAddress);

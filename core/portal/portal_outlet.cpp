@@ -66,7 +66,8 @@ asio::awaitable<void> PortalOutlet::handle_message(Message message) {
                    target_.to_string(), util::clip(peer), missing, gate.suffix());
     }
     // Named, not a temporary in the co_await (GCC 12 destroys such temporaries twice).
-    Message reset = make_reply(message, address_, encode(Reset{"not allowed: the credential lacks " + missing}));
+    // The peer learns only that it may not; which attribute it lacks (the outlet's policy) stays in this log.
+    Message reset = make_reply(message, address_, encode(Reset{"not allowed by this outlet's policy (OCKAM_ALLOW)"}));
     co_await router_.send(std::move(reset));
     co_return;
   }

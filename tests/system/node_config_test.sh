@@ -58,6 +58,22 @@ inlets:
     relay: dev-ssh
 EOF
 
+# An outlet without a relay name takes the device's: one that another outlet also names is refused at start.
+cat >"$work/clash.yaml" <<EOF
+hub: 127.0.0.1:$hub_port
+enroll: $hub_token
+data: $work/data-clash
+outlets:
+  - target: 127.0.0.1:$web
+  - relay: dev-clash
+    target: 127.0.0.1:$redis
+EOF
+set +e
+OCKAM_CONFIG="$work/clash.yaml" BALENA_DEVICE_UUID=dev-clash "$portico" >"$work/clash.log" 2>&1; rc=$?
+set -e
+[ "$rc" = 38 ] && grep -q "clash.yaml: two outlets would register relay \"dev-clash\"" "$work/clash.log" ||
+  fail "two outlets under one relay name gave exit $rc: $(cat "$work/clash.log")"
+
 OCKAM_CONFIG="$work/device.yaml" "$portico" >"$work/device.log" 2>&1 &
 device_pid=$!; pids+=("$device_pid")
 for relay in dev-web dev-redis dev-ssh; do
