@@ -91,7 +91,7 @@ got=$(curl -sf --max-time 15 "http://127.0.0.1:$in_web/index.html") || fail "cur
 redis-cli -h 127.0.0.1 -p "$in_redis" SET portico works >/dev/null
 [ "$(redis-cli -h 127.0.0.1 -p "$in_redis" GET portico)" = works ] || fail "redis GET through its inlet failed"
 [ "$(redis-cli -h 127.0.0.1 -p "$redis" GET portico)" = works ] || fail "the SET did not reach the device's redis"
-# The ssh outlet wants team=ops, which the operator's credential lacks: its stream is refused with the reason,
+# The ssh outlet wants team=ops, which the operator's credential lacks: its stream is refused (why: in the device log),
 # at the Open, while the web and redis outlets on the same node go on serving the same operator.
 banner=$(python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=15); print(s.recv(64).decode(errors='replace').strip())" "$in_ssh" 2>&1 || true)
 [[ $banner != SSH-* ]] || fail "the ssh outlet let in an operator without team=ops: $banner"
