@@ -261,17 +261,17 @@ namespace {
 // One inlet of a member node: its local port, its end-to-end channel to the relay's owner, its streams.
 struct InletPortal {
   node::InletOptions options;
-  std::shared_ptr<channel::OutletChannel> channel;
-  std::unique_ptr<portal::PortalInlet> inlet;
-  std::optional<asio::ip::tcp::acceptor> acceptor;
+  std::shared_ptr<channel::OutletChannel> channel{};
+  std::unique_ptr<portal::PortalInlet> inlet{};
+  std::optional<asio::ip::tcp::acceptor> acceptor{};
 };
 
 // One outlet of a member node: its relay registration and its target's streams.
 struct OutletPortal {
   node::OutletOptions options;
-  std::string name;  // the relay name registered
-  std::shared_ptr<portal::PortalOutlet> outlet;
-  std::shared_ptr<relay::RelayClient> client;
+  std::string name{};  // the relay name registered
+  std::shared_ptr<portal::PortalOutlet> outlet{};
+  std::shared_ptr<relay::RelayClient> client{};
 };
 
 // The address the hub's answers for the `index`th inlet or outlet come back to: the plain one for the first, so a
@@ -446,19 +446,25 @@ int run_member(const Config& config, const platform::PlatformInfo& host) {
     if (listener && hub.session->hub()) listener->set_options(listener_options());
   });
   const std::string hub_text = config.hub.to_string();
+  // READY=1 once every inlet listens and every outlet's relay is registered (the first time each is).
   auto registered = std::make_shared<std::size_t>(0);
+  auto listening = std::make_shared<bool>(false);
+  auto maybe_ready = [&config, registered, listening, total = outlets.size()] {
+    if (*listening && *registered == total) notify_ready(config);
+  };
   for (std::size_t i = 0; i < outlets.size(); ++i) {
     OutletPortal& o = outlets[i];
     o.client = relay::RelayClient::start(node.router, hub.session, {
         .name = o.name,
         .owner = me->identifier(),
         .on_registered = [name = o.name, hub_text, target = o.options.target.to_string(), &config, counters, registered,
-                          total = outlets.size(), none_else = inlets.empty()](const relay::Registered&, bool first) {
+                          maybe_ready](const relay::Registered&, bool first) {
           ++counters->relay_registrations;
           spdlog::info("relay \"{}\" registered on hub {}", name, hub_text);
           if (!first) return;
           spdlog::info("outlet ready: relay \"{}\" on hub {} -> {}", name, hub_text, target);
-          if (++*registered == total && none_else) notify_ready(config);
+          ++*registered;
+          maybe_ready();
         },
         .on_refused = [name = o.name, hub_text](const relay::Refused& refused) {
           spdlog::error("hub {} refused relay \"{}\": {}", hub_text, name, refused.reason);
@@ -473,7 +479,8 @@ int run_member(const Config& config, const platform::PlatformInfo& host) {
     spdlog::info("inlet listening on {} -> relay \"{}\" on hub {} (end-to-end secure channel)",
                  in.options.listen.to_string(), in.options.relay, hub_text);
   }
-  if (!inlets.empty()) notify_ready(config);
+  *listening = true;
+  maybe_ready();
 
   auto open_streams = [&] {
     std::size_t n = 0;
