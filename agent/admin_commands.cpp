@@ -12,7 +12,7 @@
 #include "platform/platform.hpp"
 #include "relay/relay_messages.hpp"
 #include "relay/relay_store.hpp"
-#include "relay_pins.hpp"
+#include "node/relay_pins.hpp"
 #include "util/json.hpp"
 
 namespace portico::agent {
@@ -156,7 +156,7 @@ int run_relay(const std::vector<std::string>& arguments, bool json) {
   const std::string dir = command_data_dir("relay");
   if (dir.empty()) return exit_code::kData;
   if (arguments[0] == "forget") {
-    const RelayPins pins(dir);
+    const node::RelayPins pins(dir);
     const bool forgotten = pins.forget(name);
     std::fprintf(stderr, "portico relay: %s\n", forgotten ? ("forgot the identity pinned for relay \"" + name +
                                                              "\"; the next stream pins the owner the hub names").c_str()
@@ -167,7 +167,7 @@ int run_relay(const std::vector<std::string>& arguments, bool json) {
     }
     return 0;
   }
-  const auto request = std::filesystem::path(dir) / (std::string(kReleaseRequestPrefix) + name);
+  const auto request = std::filesystem::path(dir) / (std::string(node::kReleaseRequestPrefix) + name);
   if (auto ec = identity::write_private_file(request, as_bytes(std::to_string(identity::system_now()) + "\n"))) {
     std::fprintf(stderr, "portico relay: OCKAM_DATA: cannot write %s: %s\n", request.c_str(), ec.message().c_str());
     return exit_code::kData;

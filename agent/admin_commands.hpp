@@ -18,10 +18,11 @@
 #include <string>
 #include <vector>
 
+#include "node/hub_registry.hpp"  // kReleaseRequestPrefix
+
 namespace portico::agent {
 
 inline constexpr auto kReleaseWait = std::chrono::seconds(3);
-inline constexpr std::string_view kReleaseRequestPrefix = "relay-release-";
 
 //   portico relay list            (hub) the relay names stored in <data>/relays: name, owner, last seen
 // Each takes --json (json = true): one JSON value on stdout instead of the text.

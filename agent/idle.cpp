@@ -7,16 +7,18 @@
 #include <asio/signal_set.hpp>
 
 #include "identity/vault.hpp"
-#include "membership.hpp"
+#include "node/membership.hpp"
 #include "platform/notifier.hpp"
 
 namespace portico::agent {
 
 std::optional<std::string> not_enrolled(const Config& config) {
   if (config.role == Role::hub) return std::nullopt;
-  auto trust = load_trust(config, identity::Vault(config.data_dir.value_or("")));
-  if (auto* problem = std::get_if<std::string>(&trust)) return *problem;
-  return std::nullopt;
+  if (node::load_trust(config.hub_identity, config.enroll, identity::Vault(config.data_dir.value_or("")))) {
+    return std::nullopt;
+  }
+  return std::string("OCKAM_ENROLL: this node is not enrolled and knows no hub identity; set OCKAM_ENROLL to a "
+                     "token from `portico token` on the hub (or OCKAM_HUB_IDENTITY to the hub's identifier)");
 }
 
 int run_idle(const std::string& reason, const std::string& notify_socket) {

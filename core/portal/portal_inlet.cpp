@@ -1,6 +1,7 @@
 #include "portal/portal_inlet.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -58,15 +59,32 @@ void PortalInlet::adopt(asio::ip::tcp::socket socket) {
   asio::co_spawn(stream->executor(), open_stream(stream), asio::detached);
 }
 
-asio::awaitable<void> PortalInlet::open_stream(std::shared_ptr<PortalStream> stream) {
+void PortalInlet::adopt(std::unique_ptr<ByteStream> connection, OnAnswer on_answer) {
+  const std::uint64_t id = next_id_++;
+  const std::string label = "stream " + std::to_string(id) + " from " + connection->peer() + " to " + outlet_name_;
+  auto stream = std::make_shared<PortalStream>(std::move(connection), router_, options_, label);
+  // Whichever comes first, the Accept (open_stream) or the stream's end, answers; the other finds it taken.
+  auto answer = std::make_shared<OnAnswer>(std::move(on_answer));
+  streams_.add(stream, [answer](const std::string& reason) {
+    if (auto call = std::exchange(*answer, nullptr)) call(reason.empty() ? "the stream closed" : reason);
+  });
+  spdlog::debug("{} opening", label);
+  asio::co_spawn(stream->executor(), open_stream(stream, answer), asio::detached);
+}
+
+asio::awaitable<void> PortalInlet::open_stream(std::shared_ptr<PortalStream> stream,
+                                               std::shared_ptr<OnAnswer> on_answer) {
   // Shared with opening_, so route_lost never meets a dead Opening, whichever way this frame ends (an exception
   // leaves the entry behind until a stream at the same address replaces it; a frame destroyed with the
   // io_context, after this inlet, touches nothing of it).
   auto opening = std::make_shared<Opening>(co_await asio::this_coro::executor);
   opening_.insert_or_assign(stream.get(), opening);
   // The Accept ends the wait at once: an open stream keeps nothing of its opening.
-  stream->on_opened([weak = std::weak_ptr<Opening>(opening)] {
+  stream->on_opened([weak = std::weak_ptr<Opening>(opening), on_answer] {
     if (auto o = weak.lock()) o->answered.cancel();
+    if (on_answer) {
+      if (auto call = std::exchange(*on_answer, nullptr)) call("");
+    }
   });
   co_await open_until_answered(*stream, *opening);
   opening_.erase(stream.get());

@@ -43,6 +43,10 @@ class PortalInlet {
   // Accept loop on `acceptor` until stop_accepting() or the acceptor fails.
   asio::awaitable<void> serve(asio::ip::tcp::acceptor& acceptor);
   void adopt(asio::ip::tcp::socket socket);
+  // A connection made in this process (a library's connect()): `on_answer` is called once, with "" when the
+  // outlet accepted the stream, else with why it will not be.
+  using OnAnswer = std::function<void(const std::string& failure)>;
+  void adopt(std::unique_ptr<ByteStream> connection, OnAnswer on_answer);
 
   // From now on each stream asks `routes` for its route instead of using the fixed one.
   void set_routes(OutletRoutes routes) { routes_ = std::move(routes); }
@@ -55,6 +59,8 @@ class PortalInlet {
   // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
   void reset_all(const std::string& reason, bool tell_peer = true) { streams_.reset_all(reason, tell_peer); }
   std::size_t open_streams() const { return streams_.size(); }
+  // Called each time the last open stream ends.
+  void on_idle(std::function<void()> observer) { streams_.on_emptied(std::move(observer)); }
   std::uint64_t streams_started() const { return next_id_ - 1; }
 
  private:
@@ -68,7 +74,7 @@ class PortalInlet {
     std::string lost;  // why the route went away while waiting; empty while it stands
   };
 
-  asio::awaitable<void> open_stream(std::shared_ptr<PortalStream> stream);
+  asio::awaitable<void> open_stream(std::shared_ptr<PortalStream> stream, std::shared_ptr<OnAnswer> on_answer = {});
   asio::awaitable<void> open_until_answered(PortalStream& stream, Opening& opening);
 
   Router& router_;

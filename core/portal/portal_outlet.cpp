@@ -63,7 +63,7 @@ asio::awaitable<void> PortalOutlet::handle_message(Message message) {
   if (const std::string missing = missing_attribute(limits_.allow, message.origin); !missing.empty()) {
     if (auto gate = util::log_gate("outlet-not-allowed", peer)) {
       spdlog::warn("outlet for {}: refused a stream from {}: its credential lacks {} (OCKAM_ALLOW){}",
-                   target_.to_string(), util::clip(peer), missing, gate.suffix());
+                   target_text_, util::clip(peer), missing, gate.suffix());
     }
     // Named, not a temporary in the co_await (GCC 12 destroys such temporaries twice).
     // The peer learns only that it may not; which attribute it lacks (the outlet's policy) stays in this log.
@@ -96,7 +96,7 @@ std::size_t PortalOutlet::streams_of(const std::string& peer) const {
 asio::awaitable<void> PortalOutlet::connect_and_accept(Message open, std::uint32_t peer_window, std::string peer) {
   auto self = shared_from_this();
   const std::uint64_t id = next_id_++;
-  const std::string label = "stream " + std::to_string(id) + " to " + target_.to_string();
+  const std::string label = "stream " + std::to_string(id) + " to " + target_text_;
   const Address outlet_address = address_;
   auto refuse = [&](const std::string& reason) -> asio::awaitable<void> {
     release(*per_peer_, peer);
@@ -108,13 +108,25 @@ asio::awaitable<void> PortalOutlet::connect_and_accept(Message open, std::uint32
     co_await refuse("the outlet is shutting down");
     co_return;
   }
-  auto socket = co_await connect_tcp(target_, kConnectTimeout);
-  if (!socket) {
-    co_await refuse("cannot connect to target " + target_.to_string() + ": " + socket.error().message());
-    co_return;
+  std::shared_ptr<PortalStream> stream;
+  if (connector_) {
+    auto connection = co_await connector_(peer);
+    if (!connection) {
+      const std::string reason = target_text_ + " refused the stream: " + connection.error().message();
+      co_await refuse(reason);
+      co_return;
+    }
+    stream = std::make_shared<PortalStream>(std::move(*connection), router_, options_, label);
+  } else {
+    auto socket = co_await connect_tcp(target_, kConnectTimeout);
+    if (!socket) {
+      const std::string reason = "cannot connect to target " + target_text_ + ": " + socket.error().message();
+      co_await refuse(reason);
+      co_return;
+    }
+    stream = std::make_shared<PortalStream>(std::move(*socket), router_, options_, label);
   }
-  auto stream = std::make_shared<PortalStream>(std::move(*socket), router_, options_, label);
-  streams_.add(stream, [per_peer = per_peer_, peer] { release(*per_peer, peer); });
+  streams_.add(stream, [per_peer = per_peer_, peer](const std::string&) { release(*per_peer, peer); });
   spdlog::debug("{} accepted", label);
   co_await stream->accept(open, peer_window);
 }

@@ -9,6 +9,7 @@
 // Thread safety: none; one io_context thread.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,7 +19,9 @@
 #include "portal/portal_messages.hpp"
 #include "portal/portal_stream.hpp"
 #include "portal/stream_set.hpp"
+#include "transport/byte_stream.hpp"
 #include "transport/endpoint.hpp"
+#include "wire/result.hpp"
 
 namespace portico::portal {
 
@@ -28,6 +31,10 @@ struct OutletLimits {
   // so outlets with different policies can share one node's end-to-end listener.
   std::map<std::string, std::string> allow{};
 };
+
+// Where an outlet's streams go instead of a TCP target: a connection made in this process (a library's service),
+// given the verified identity of the peer that opens it; an error refuses the stream with its message.
+using TargetConnector = std::function<asio::awaitable<Result<std::unique_ptr<ByteStream>>>(const std::string& peer)>;
 
 class PortalOutlet final : public Worker, public std::enable_shared_from_this<PortalOutlet> {
  public:
@@ -43,12 +50,20 @@ class PortalOutlet final : public Worker, public std::enable_shared_from_this<Po
 
   asio::awaitable<void> handle_message(Message message) override;
 
+  // From now on each stream goes to `connector` (described as `target` in log lines), not to the TCP target.
+  void set_connector(TargetConnector connector, std::string target) {
+    connector_ = std::move(connector);
+    target_text_ = std::move(target);
+  }
+
   void stop_accepting() { accepting_ = false; }
   // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
   void reset_all(const std::string& reason, bool tell_peer = true) { streams_.reset_all(reason, tell_peer); }
   // Resets the streams whose peer is reached through `first_hop` (a channel that closed).
   void reset_via(const Address& first_hop, const std::string& reason) { streams_.reset_via(first_hop, reason); }
   std::size_t open_streams() const { return streams_.size(); }
+  // Called each time the last open stream ends.
+  void on_idle(std::function<void()> observer) { streams_.on_emptied(std::move(observer)); }
   // Streams open or opening for `peer`.
   std::size_t streams_of(const std::string& peer) const;
 
@@ -58,6 +73,8 @@ class PortalOutlet final : public Worker, public std::enable_shared_from_this<Po
   asio::any_io_executor executor_;
   Router& router_;
   HostPort target_;
+  std::string target_text_ = target_.to_string();
+  TargetConnector connector_{};
   Address address_ = Address::local(std::string(kOutletAddress));
   PortalOptions options_;
   OutletLimits limits_;

@@ -6,7 +6,7 @@
 
 namespace portico::portal {
 
-void StreamSet::add(const std::shared_ptr<PortalStream>& stream, std::function<void()> on_gone) {
+void StreamSet::add(const std::shared_ptr<PortalStream>& stream, OnGone on_gone) {
   stream->on_closed([this, on_gone = std::move(on_gone)](const PortalStream& closed, const std::string& reason) {
     if (reason.empty()) {
       spdlog::debug("{} closed", closed.label());
@@ -15,7 +15,8 @@ void StreamSet::add(const std::shared_ptr<PortalStream>& stream, std::function<v
       spdlog::warn("{} closed: {}{}", closed.label(), util::clip(reason), gate.suffix());
     }
     streams_.erase(closed.address().value);
-    if (on_gone) on_gone();
+    if (on_gone) on_gone(reason);
+    if (streams_.empty() && on_emptied_) on_emptied_();
   });
   streams_.emplace(stream->address().value, stream);
   stream->register_worker();

@@ -20,8 +20,11 @@ class StreamSet {
   StreamSet(const StreamSet&) = delete;
   StreamSet& operator=(const StreamSet&) = delete;
 
-  // `on_gone` (optional) runs once the stream has closed and been forgotten.
-  void add(const std::shared_ptr<PortalStream>& stream, std::function<void()> on_gone = {});
+  // Runs once the stream has closed and been forgotten, with why (empty after a clean close).
+  using OnGone = std::function<void(const std::string& reason)>;
+  void add(const std::shared_ptr<PortalStream>& stream, OnGone on_gone = {});
+  // Called each time a stream's end leaves the set empty (a drain waits for it).
+  void on_emptied(std::function<void()> observer) { on_emptied_ = std::move(observer); }
   // Resets every open stream; `tell_peer` is false when the path to the peers is known to be gone.
   void reset_all(const std::string& reason, bool tell_peer);
   // Resets the open streams whose messages go first to `first_hop` (a channel that closed): their peer is
@@ -31,6 +34,7 @@ class StreamSet {
 
  private:
   std::unordered_map<std::string, std::shared_ptr<PortalStream>> streams_;  // by worker address
+  std::function<void()> on_emptied_;
 };
 
 }  // namespace portico::portal

@@ -168,6 +168,10 @@ asio::awaitable<std::error_code> TcpLink::write_loop(ByteStream& stream, Livenes
     if (auto ec = co_await stream.write_all(buffers)) co_return ec;
     liveness.on_sent(now());
     last_progress_ = now();
+    if (close_when_sent_ && queue_.empty()) {
+      close();
+      co_return routing::Error::link_closed;
+    }
   }
 }
 
@@ -221,6 +225,17 @@ void TcpLink::close() {
   pause_timer_.cancel();
   if (stream_ != nullptr) stream_->close();  // the session's loops end; run_session reports the link down
   queued_.notify();
+  if (auto closed = std::exchange(on_close_, nullptr)) closed();
+}
+
+void TcpLink::close_when_sent(std::function<void()> closed) {
+  if (closed_) {
+    if (closed) closed();
+    return;
+  }
+  close_when_sent_ = true;
+  on_close_ = std::move(closed);
+  if (queue_.empty() || stream_ == nullptr) close();  // nothing to send, or no session to send it on
 }
 
 void TcpLink::set_up(ByteStream* stream) {

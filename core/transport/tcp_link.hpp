@@ -79,6 +79,10 @@ class TcpLink final : public Worker, public HubPath, public std::enable_shared_f
   asio::awaitable<void> pause_for(std::chrono::milliseconds delay);
   // Ends the session, wakes every waiting producer with an error and refuses new messages.
   void close();
+  // Closes once everything queued so far has been written (or at close(), whichever comes first), then calls
+  // `closed`; what is enqueued meanwhile is sent too. A peer that never reads is bounded by whoever calls close()
+  // later (TcpTransport::stop's flush time).
+  void close_when_sent(std::function<void()> closed);
 
  private:
   asio::awaitable<std::error_code> read_loop(ByteStream& stream, Liveness& liveness);
@@ -106,6 +110,8 @@ class TcpLink final : public Worker, public HubPath, public std::enable_shared_f
   std::uint64_t refusals_not_logged_ = 0;
   std::vector<StateObserver> observers_;
   bool closed_ = false;
+  bool close_when_sent_ = false;
+  std::function<void()> on_close_;
 };
 
 }  // namespace portico

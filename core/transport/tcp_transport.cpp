@@ -1,5 +1,7 @@
 #include "transport/tcp_transport.hpp"
 
+#include <asio/post.hpp>
+
 #include <algorithm>
 
 #include <asio/experimental/as_tuple.hpp>
@@ -166,6 +168,33 @@ void TcpTransport::stop() {
   }
   for (auto& [peer, link] : dialled_) link->close();
   for (auto& [address, link] : accepted_) link->close();
+}
+
+void TcpTransport::stop(std::chrono::milliseconds flush, std::function<void()> stopped) {
+  if (stopped_ || on_stopped_) {
+    if (stopped) asio::post(executor_, std::move(stopped));
+    return;
+  }
+  for (auto* acceptor : acceptors_) {
+    asio::error_code ignored;
+    acceptor->close(ignored);
+  }
+  on_stopped_ = std::move(stopped);
+  flush_timer_ = std::make_unique<asio::steady_timer>(executor_, flush);
+  // Both callbacks may run after this transport is gone (a link outlives it in a session): they check `alive_`.
+  flush_timer_->async_wait([this, alive = std::weak_ptr<bool>(alive_)](const asio::error_code&) {
+    if (alive.expired()) return;
+    stop();
+    if (auto done = std::exchange(on_stopped_, nullptr)) done();
+  });
+  // The timer ends the wait when the last link has closed (or at `flush`, closing the rest).
+  auto open = std::make_shared<std::size_t>(dialled_.size() + accepted_.size());
+  auto closed_one = [this, open, alive = std::weak_ptr<bool>(alive_)] {
+    if (!alive.expired() && --*open == 0 && flush_timer_) flush_timer_->cancel();
+  };
+  if (*open == 0) flush_timer_->cancel();
+  for (auto& [peer, link] : dialled_) link->close_when_sent(closed_one);
+  for (auto& [address, link] : accepted_) link->close_when_sent(closed_one);
 }
 
 }  // namespace portico

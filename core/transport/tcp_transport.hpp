@@ -6,12 +6,14 @@
 // Thread safety: none; used from the node's single io_context thread.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "routing/router.hpp"
 #include "transport/connection_gate.hpp"
@@ -45,6 +47,9 @@ class TcpTransport final : public Transport {
 
   // Closes every link and acceptor; the coroutines finish soon after.
   void stop();
+  // As stop(), but each link first sends what it has queued (the Resets of a shutdown), for at most `flush`;
+  // `stopped` is called once every link has closed.
+  void stop(std::chrono::milliseconds flush, std::function<void()> stopped);
 
   // Called with the address of each accepted link once it has closed (what was set up over it can go).
   void on_accepted_link_closed(std::function<void(const Address&)> observer) { on_closed_ = std::move(observer); }
@@ -64,6 +69,9 @@ class TcpTransport final : public Transport {
   ConnectionGate gate_;
   std::unordered_map<std::string, std::string> gated_;  // accepted link address -> source address it counts for
   bool stopped_ = false;
+  std::unique_ptr<asio::steady_timer> flush_timer_;
+  std::function<void()> on_stopped_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // expires with this transport
 };
 
 }  // namespace portico

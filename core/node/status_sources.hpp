@@ -12,7 +12,7 @@
 #include "portal/portal_outlet.hpp"
 #include "relay/relay_service.hpp"
 
-namespace portico::agent {
+namespace portico::node {
 
 // The hub's relay names.
 std::vector<metrics::RelayStatus> relay_status(const relay::RelayService& relays);
@@ -23,4 +23,4 @@ std::vector<metrics::PeerStatus> inlet_peers(const channel::OutletChannel& chann
 std::vector<metrics::PeerStatus> outlet_peers(channel::SecureChannelListener* listener,
                                               const portal::PortalOutlet& outlet);
 
-}  // namespace portico::agent
+}  // namespace portico::node

@@ -15,7 +15,7 @@
 #include <string>
 #include <system_error>
 
-namespace portico::agent {
+namespace portico::node {
 
 class RelayPins {
  public:
@@ -36,4 +36,4 @@ class RelayPins {
   std::filesystem::path dir_;
 };
 
-}  // namespace portico::agent
+}  // namespace portico::node

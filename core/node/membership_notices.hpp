@@ -10,7 +10,7 @@
 
 #include "routing/router.hpp"
 
-namespace portico::agent {
+namespace portico::node {
 
 class MembershipNotices final : public Worker {
  public:
@@ -22,4 +22,4 @@ class MembershipNotices final : public Worker {
   std::function<void(const std::string&)> on_revoked_;
 };
 
-}  // namespace portico::agent
+}  // namespace portico::node

@@ -1,11 +1,11 @@
-#include "relay_pins.hpp"
+#include "node/relay_pins.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include "identity/enrollment_token.hpp"
 #include "identity/vault.hpp"
 
-namespace portico::agent {
+namespace portico::node {
 
 std::optional<std::string> RelayPins::load(const std::string& name) const {
   auto bytes = identity::read_file(file(name));
@@ -57,4 +57,4 @@ std::string RelayPins::vet(const std::string& name, const std::string& owner,
   return refusal;
 }
 
-}  // namespace portico::agent
+}  // namespace portico::node

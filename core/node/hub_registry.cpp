@@ -1,4 +1,4 @@
-#include "hub_registry.hpp"
+#include "node/hub_registry.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -7,11 +7,10 @@
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "admin_commands.hpp"
 #include "channel/channel_messages.hpp"
 #include "identity/membership_messages.hpp"
 
-namespace portico::agent {
+namespace portico::node {
 namespace {
 
 constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
@@ -169,4 +168,4 @@ void HubRegistry::apply_revocation(const std::string& identifier) {
   }, asio::detached);
 }
 
-}  // namespace portico::agent
+}  // namespace portico::node

@@ -1,10 +1,10 @@
-#include "membership_notices.hpp"
+#include "node/membership_notices.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include "identity/membership_messages.hpp"
 
-namespace portico::agent {
+namespace portico::node {
 
 asio::awaitable<void> MembershipNotices::handle_message(Message message) {
   auto notice = identity::decode_membership_notice(message.payload);
@@ -17,4 +17,4 @@ asio::awaitable<void> MembershipNotices::handle_message(Message message) {
   if (on_revoked_) on_revoked_(revoked.identifier);
 }
 
-}  // namespace portico::agent
+}  // namespace portico::node

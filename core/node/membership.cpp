@@ -1,4 +1,4 @@
-#include "membership.hpp"
+#include "node/membership.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -9,7 +9,7 @@
 #include "identity/enrollment_client.hpp"
 #include "identity/enrollment_service.hpp"
 
-namespace portico::agent {
+namespace portico::node {
 namespace {
 
 constexpr auto kEnrollTimeout = std::chrono::seconds(10);
@@ -19,18 +19,18 @@ constexpr const char* kHubKeyFile = "hub_key";
 
 }  // namespace
 
-std::variant<Trust, std::string> load_trust(const Config& config, const identity::Vault& vault) {
+std::optional<Trust> load_trust(const std::optional<std::string>& hub_identity,
+                                const std::optional<identity::EnrollmentToken>& enroll, const identity::Vault& vault) {
   Trust trust;
   auto pinned = vault.load_hub_identity();
-  if (config.hub_identity) {
-    trust.hub_identifier = *config.hub_identity;
-  } else if (config.enroll) {
-    trust.hub_identifier = config.enroll->hub_identifier;
+  if (hub_identity) {
+    trust.hub_identifier = *hub_identity;
+  } else if (enroll) {
+    trust.hub_identifier = enroll->hub_identifier;
   } else if (pinned) {
     trust.hub_identifier = *pinned;
   } else {
-    return std::string("OCKAM_ENROLL: this node is not enrolled and knows no hub identity; set OCKAM_ENROLL to a "
-                       "token from `portico token` on the hub (or OCKAM_HUB_IDENTITY to the hub's identifier)");
+    return std::nullopt;
   }
   if (auto credential = vault.load_credential()) trust.credential = std::move(*credential);
   return trust;
@@ -215,4 +215,4 @@ asio::awaitable<void> Membership::keep_fresh() {
   }
 }
 
-}  // namespace portico::agent
+}  // namespace portico::node

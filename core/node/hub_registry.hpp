@@ -1,6 +1,6 @@
 #pragma once
 // HubRegistry: the hub's durable trust state in its data dir, and how a running hub learns what the
-// operator's commands change there (admin_commands.hpp).
+// operator's commands change there (agent/admin_commands.hpp).
 //
 //   relays               "relays" (relay/relay_store.hpp): rewritten after every change of owner, read at start
 //   revocations          "revoked" (identity/revocations.hpp): written by `portico revoke`, read at start and
@@ -27,9 +27,12 @@
 #include "relay/relay_service.hpp"
 #include "relay/relay_store.hpp"
 
-namespace portico::agent {
+namespace portico::node {
 
 // Online names are marked seen this often (so a long-connected device's name is not "unseen" when it goes).
+// `portico relay release NAME` leaves <data>/relay-release-NAME for a running hub to take.
+inline constexpr std::string_view kReleaseRequestPrefix = "relay-release-";
+
 inline constexpr auto kRelaySeenInterval = std::chrono::hours(1);
 
 class HubRegistry : public std::enable_shared_from_this<HubRegistry> {
@@ -68,4 +71,4 @@ class HubRegistry : public std::enable_shared_from_this<HubRegistry> {
 // `channels` (channel/dead_letters.hpp).
 std::shared_ptr<Worker> hub_dead_letters(Router& router, std::shared_ptr<Worker> channels);
 
-}  // namespace portico::agent
+}  // namespace portico::node

@@ -1,9 +1,9 @@
-#include "status_sources.hpp"
+#include "node/status_sources.hpp"
 
 #include <set>
 #include <string>
 
-namespace portico::agent {
+namespace portico::node {
 
 std::vector<metrics::RelayStatus> relay_status(const relay::RelayService& relays) {
   std::vector<metrics::RelayStatus> out;
@@ -31,4 +31,4 @@ std::vector<metrics::PeerStatus> outlet_peers(channel::SecureChannelListener* li
   return peers;
 }
 
-}  // namespace portico::agent
+}  // namespace portico::node

@@ -1,6 +1,6 @@
 #pragma once
 // Membership: a node's standing with its hub — which hub it trusts, its credential, enrollment with
-// OCKAM_ENROLL and refresh before expiry. Wiring only; the protocol is core/identity (enrollment_*).
+// an enrollment token and refresh before expiry. The protocol is core/identity (enrollment_*).
 //
 //   hub identity  OCKAM_HUB_IDENTITY, else the hub named in OCKAM_ENROLL, else the one pinned at enrollment
 //                 (data dir file "hub_identity"); none of them is a start-up error naming the variables
@@ -28,19 +28,21 @@
 #include <asio/steady_timer.hpp>
 
 #include "channel/hub_session.hpp"
-#include "config.hpp"
+#include "identity/enrollment_token.hpp"
 #include "identity/credential.hpp"
 #include "identity/vault.hpp"
 
-namespace portico::agent {
+namespace portico::node {
 
 struct Trust {
   std::string hub_identifier;
   std::optional<identity::Credential> credential;  // as stored; may be expired or from another hub
 };
 
-// The hub identity and stored credential, or a one-line error naming the variables to set.
-std::variant<Trust, std::string> load_trust(const Config& config, const identity::Vault& vault);
+// The hub identity to trust (`hub_identity`, else the token's hub, else the one pinned at enrollment) and the
+// stored credential; nothing when none of the three names a hub (a node never enrolled, given no token).
+std::optional<Trust> load_trust(const std::optional<std::string>& hub_identity,
+                                const std::optional<identity::EnrollmentToken>& enroll, const identity::Vault& vault);
 
 // When a credential issued at `issued_at` and expiring at `expires_at` should be refreshed.
 std::uint64_t refresh_time(const identity::Credential& credential);
@@ -87,4 +89,4 @@ class Membership : public std::enable_shared_from_this<Membership> {
   bool warned_ = false;
 };
 
-}  // namespace portico::agent
+}  // namespace portico::node
