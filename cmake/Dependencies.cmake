@@ -1,12 +1,15 @@
 # Every dependency comes from a Debian 12 package (see scripts/deps.sh). Each is found here once and exposed
 # as an imported target named portico::<dep>, so the rest of the build never repeats a search.
+# The library's CMake package (cmake/LibraryInstall.cmake) exports portico_asio, portico_sodium, portico_mbedcrypto
+# and portico_log as Portico::<dep>: what this machine found (paths, pkg-config's target) is in $<BUILD_INTERFACE:>,
+# and cmake/PorticoConfig.cmake.in finds it again on the consumer's machine.
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 
 # asio (standalone, header-only; Debian ships no CMake config).
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
 add_library(portico_asio INTERFACE)
-target_include_directories(portico_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
+target_include_directories(portico_asio SYSTEM INTERFACE $<BUILD_INTERFACE:${ASIO_INCLUDE_DIR}>)
 target_compile_definitions(portico_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
 target_link_libraries(portico_asio INTERFACE Threads::Threads)
 if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
@@ -27,13 +30,15 @@ if(PORTICO_STATIC)
   find_library(MBEDCRYPTO_LIBRARY NAMES libmbedcrypto.a REQUIRED)
 else()
   pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
-  add_library(portico::sodium ALIAS PkgConfig::SODIUM)
+  add_library(portico_sodium INTERFACE)
+  target_link_libraries(portico_sodium INTERFACE $<BUILD_INTERFACE:PkgConfig::SODIUM>)
+  add_library(portico::sodium ALIAS portico_sodium)
   find_library(MBEDCRYPTO_LIBRARY mbedcrypto REQUIRED)
 endif()
 find_path(MBEDTLS_INCLUDE_DIR mbedtls/gcm.h REQUIRED)
 add_library(portico_mbedcrypto INTERFACE)
-target_include_directories(portico_mbedcrypto SYSTEM INTERFACE ${MBEDTLS_INCLUDE_DIR})
-target_link_libraries(portico_mbedcrypto INTERFACE ${MBEDCRYPTO_LIBRARY})
+target_include_directories(portico_mbedcrypto SYSTEM INTERFACE $<BUILD_INTERFACE:${MBEDTLS_INCLUDE_DIR}>)
+target_link_libraries(portico_mbedcrypto INTERFACE $<BUILD_INTERFACE:${MBEDCRYPTO_LIBRARY}>)
 add_library(portico::mbedcrypto ALIAS portico_mbedcrypto)
 
 # yaml-cpp (OCKAM_CONFIG). Found by hand, not by its CMake config: that config names only the shared library, and
