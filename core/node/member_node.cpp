@@ -189,6 +189,9 @@ void MemberNode::start() {
   for (auto& in : inlets_) start_inlet(*in);
   start_outlets();
   session_->on_state_change([this](bool up) {
+    if (up && member()) {
+      for (auto& waiter : std::exchange(member_waiters_, {})) waiter();
+    }
     if (!up) {
       // Every stream runs inside an end-to-end channel inside the hub channel: when that goes, the streams are
       // gone for good, so close their clients and targets now rather than leave them hanging.
@@ -249,6 +252,16 @@ void MemberNode::connect(const std::string& relay, std::unique_ptr<ByteStream> c
     return;
   }
   inlet_for(relay).inlet->adopt(std::move(connection), std::move(on_answer));
+}
+
+bool MemberNode::member() const { return session_ && session_->up() && membership_->member(); }
+
+void MemberNode::when_member(std::function<void()> callback) {
+  if (member()) {
+    callback();
+    return;
+  }
+  member_waiters_.push_back(std::move(callback));
 }
 
 void MemberNode::reset_all(const std::string& why, bool tell_peer) {

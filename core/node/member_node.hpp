@@ -87,6 +87,9 @@ class MemberNode {
   // end accepted it (then `connection` carries it), else why not. An inlet for `relay` is made on first use.
   void connect(const std::string& relay, std::unique_ptr<ByteStream> connection,
                std::function<void(const std::string& failure)> on_answer);
+  // Calls `callback` once the hub channel is up and presents a valid credential (now, if it already does).
+  void when_member(std::function<void()> callback);
+  bool member() const;
   // Stops accepting, waits up to `drain` for open streams to end, resets the rest, closes the hub link, then
   // calls `done`. Streams arriving meanwhile are refused.
   void shutdown(std::chrono::milliseconds drain, std::function<void()> done);
@@ -135,6 +138,7 @@ class MemberNode {
   bool stopping_ = false;
   std::optional<asio::steady_timer> drain_timer_;
   std::function<void()> on_drained_;
+  std::vector<std::function<void()>> member_waiters_;
 };
 
 }  // namespace portico::node

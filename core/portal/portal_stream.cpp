@@ -266,7 +266,12 @@ void PortalStream::reset(const std::string& reason, bool tell_peer) {
 void PortalStream::close(const std::string& reason) {
   if (state_ == State::closed) return;
   state_ = State::closed;
-  stream_->close();  // a pending readability wait ends with an error
+  // A pending readability wait ends with an error; a stream that failed says so to its end where it can.
+  if (reason.empty()) {
+    stream_->close();
+  } else {
+    stream_->abort();
+  }
   for (Bytes& chunk : to_write_) wire::give_buffer(std::move(chunk));
   to_write_.clear();
   if (on_closed_) on_closed_(*this, reason);

@@ -43,6 +43,9 @@ class ByteStream {
   virtual void shutdown_send() = 0;
   // Ends the stream both ways now; pending waits complete with an error.
   virtual void close() = 0;
+  // Ends it because something failed (a portal stream reset): where the stream can say so, the other end sees an
+  // error rather than a clean end of file (an in-memory stream: MemoryStream::reset). A socket closes as close().
+  virtual void abort() { close(); }
   // Who is at the other end, for log lines.
   virtual std::string peer() const = 0;
 };

@@ -92,13 +92,27 @@ void MemoryStream::shutdown_send() {
   wake_reader(*out_, executor_);
 }
 
-void MemoryStream::close() {
+void MemoryStream::reset() {
+  closed_ = true;
   for (const auto& pipe : {in_, out_}) {
     if (!pipe || pipe->closed) continue;
     pipe->closed = true;
     wake_reader(*pipe, executor_);
     pipe->writable.notify();
   }
+}
+
+void MemoryStream::close() {
+  if (closed_) return;
+  if (in_->held() > 0 || in_->closed || out_->closed) {
+    reset();
+    return;
+  }
+  closed_ = true;
+  out_->eof = true;
+  wake_reader(*out_, executor_);
+  in_->closed = true;
+  in_->writable.notify();
 }
 
 void MemoryStream::freeze_receiving(bool frozen) {

@@ -48,8 +48,15 @@ class MemoryStream final : public ByteStream {
   std::size_t read_available(std::span<std::uint8_t> into, std::error_code& ec) override;
   asio::awaitable<std::error_code> write_all(std::span<const asio::const_buffer> buffers) override;
   void shutdown_send() override;
+  // As closing a TCP socket: with nothing received left unread, what this end wrote still arrives, then end of
+  // file, and the other end's writes fail from now on; with unread bytes, reset().
   void close() override;
   std::string peer() const override { return name_; }
+
+  // Ends the connection both ways at once, as a TCP reset: the other end's reads and writes fail, and what it
+  // had not read yet is lost.
+  void reset();
+  void abort() override { reset(); }
 
   // While frozen this end reads nothing of what arrives (the other end's writes wait once the pipe is full).
   void freeze_receiving(bool frozen);
@@ -65,6 +72,7 @@ class MemoryStream final : public ByteStream {
   std::shared_ptr<MemoryPipe> out_;
   std::string name_;
   std::size_t received_ = 0;
+  bool closed_ = false;
 };
 
 // Two connected ends; each direction buffers up to `capacity` bytes.

@@ -53,4 +53,7 @@ run "$work/whole-configure.log" "$cmake" -S "$(dirname "$0")/whole_archive" -B "
 run "$work/whole-build.log" "$cmake" --build "$work/whole"
 whole=$("$work/whole/whole_archive") || fail "whole_archive exited $?"
 [[ $whole == "$version" ]] || fail "whole_archive printed '$whole', expected '$version'"
+# The examples against a real hub: a function as a service, a caller, an in-process inlet (examples_run.sh).
+"$source/tests/system/examples_run.sh" "$build/agent/portico" "$work/examples" || fail "the examples did not run as they should"
+
 echo "package_test: installed Portico $version, built examples/ against it; version prints $out"
