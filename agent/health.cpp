@@ -131,9 +131,12 @@ std::optional<std::string> status_socket_path(const Config& config, const std::s
   return path;
 }
 
-StatusServer::StatusServer(asio::io_context& io, std::string path) : acceptor_(io), path_(std::move(path)) {}
+StatusServer::StatusServer(asio::io_context& io, std::string path)
+    : acceptor_(io), path_(std::move(path)), slots_(std::make_shared<Slots>(io.get_executor())) {}
 
 StatusServer::~StatusServer() {
+  slots_->closed = true;
+  slots_->freed.cancel();
   asio::error_code ignored;
   acceptor_.close(ignored);
   std::filesystem::remove(path_, ignored);
@@ -170,6 +173,13 @@ std::unique_ptr<StatusServer> StatusServer::start(asio::io_context& io, const st
 
 asio::awaitable<void> StatusServer::serve(std::shared_ptr<const StatusAnswers> answers) {
   for (;;) {
+    // All slots taken: accept nobody until one is free (each is free within kStatusExchangeDeadline).
+    const std::shared_ptr<Slots> slots = slots_;
+    while (slots->in_use >= kMaxStatusConnections) {
+      slots->freed.expires_at(asio::steady_timer::time_point::max());
+      co_await slots->freed.async_wait(kUseTuple);
+      if (slots->closed) co_return;
+    }
     auto [ec, socket] = co_await acceptor_.async_accept(kUseTuple);
     if (!acceptor_.is_open()) co_return;
     if (ec) {  // e.g. out of file descriptors: wait rather than spin
@@ -177,8 +187,6 @@ asio::awaitable<void> StatusServer::serve(std::shared_ptr<const StatusAnswers> a
       co_await pause.async_wait(kUseTuple);
       continue;
     }
-    // Full: the newcomer is closed as `socket` goes (only this user can connect at all: the socket is 0600).
-    if (*connections_ >= kMaxStatusConnections) continue;
     asio::co_spawn(acceptor_.get_executor(), answer(std::move(socket), answers), asio::detached);
   }
 }
@@ -207,9 +215,9 @@ asio::awaitable<metrics::StatusRequest> read_request(asio::local::stream_protoco
 
 asio::awaitable<void> StatusServer::answer(asio::local::stream_protocol::socket socket,
                                            std::shared_ptr<const StatusAnswers> answers) {
-  ++*connections_;
-  // The count outlives this server (held by the coroutine), which may be destroyed while a client is answered.
-  std::shared_ptr<std::size_t> connections = connections_;
+  ++slots_->in_use;
+  // The slots outlive this server (held by the coroutine), which may be destroyed while a client is answered.
+  std::shared_ptr<Slots> slots = slots_;
   asio::steady_timer deadline(socket.get_executor(), kStatusExchangeDeadline);
   auto exchange = [&]() -> asio::awaitable<void> {
     const auto request = co_await read_request(socket);
@@ -225,7 +233,8 @@ asio::awaitable<void> StatusServer::answer(asio::local::stream_protocol::socket 
   co_await (exchange() || deadline.async_wait(kUseTuple));
   asio::error_code ignored;
   socket.close(ignored);
-  --*connections;
+  --slots->in_use;
+  slots->freed.cancel();
 }
 
 StatusSocket find_status_socket() {

@@ -7,7 +7,8 @@
 // "status", "status text") and gets the health line (metrics::judge_health()'s) or the node's status (JSON or
 // text, metrics/status.hpp); a client that sends nothing within kStatusRequestWait gets the health line (older
 // `portico health` asks that way). At most kMaxStatusConnections at once, kStatusExchangeDeadline each: no client
-// holds the agent. No TCP port: containers with host networking share the loopback ports. `portico health`, run
+// holds the agent; while all are taken the server stops accepting (newcomers wait in the listen backlog for a
+// slot, at most one deadline, instead of being closed: a health check during a burst still gets its answer). No TCP port: containers with host networking share the loopback ports. `portico health`, run
 // with the same environment (e.g. by Docker's HEALTHCHECK inside the container), finds the same socket and asks
 // two questions:
 //   portico health           liveness: exit 0 while the agent answers (it serves and reconnects to its hub by
@@ -28,6 +29,7 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/local/stream_protocol.hpp>
 
 #include "config.hpp"
@@ -37,7 +39,7 @@ namespace portico::agent {
 
 inline constexpr auto kHealthTimeout = std::chrono::seconds(3);
 inline constexpr auto kStatusRequestWait = std::chrono::milliseconds(500);
-inline constexpr auto kStatusExchangeDeadline = std::chrono::seconds(10);
+inline constexpr auto kStatusExchangeDeadline = std::chrono::seconds(2);  // below kHealthTimeout: see serve()
 inline constexpr std::size_t kMaxStatusConnections = 8;
 // The most `portico status` reads: a hub's whole relay table (kMaxNames entries of a few hundred bytes) fits.
 inline constexpr std::size_t kMaxStatusAnswerBytes = 64 * 1024 * 1024;
@@ -74,7 +76,14 @@ class StatusServer {
 
   asio::local::stream_protocol::acceptor acceptor_;
   std::string path_;
-  std::shared_ptr<std::size_t> connections_ = std::make_shared<std::size_t>(0);
+  // Clients being answered, and a wake-up when one is done (shared: an answer may outlive this server).
+  struct Slots {
+    explicit Slots(asio::any_io_executor executor) : freed(std::move(executor)) {}
+    std::size_t in_use = 0;
+    bool closed = false;  // the server is gone: its accept loop must not touch it
+    asio::steady_timer freed;
+  };
+  std::shared_ptr<Slots> slots_;
 };
 
 // `portico health [--ready]`: 0 when the agent this environment configures answers (with `ready`: and says it

@@ -194,7 +194,7 @@ int run_member(const Config& config, const platform::PlatformInfo& host) {
     sources.relay_registered = [&member] { return member.all_registered(); };
   }
   if (config.role == Role::node) {
-    // Per portal: its streams and registration (bytes are counted for the node as a whole: /metrics).
+    // Per portal: its streams, registration and bytes each way.
     sources.inlets = [&member] { return member.inlets(); };
     sources.outlets = [&member] { return member.outlets(); };
   }

@@ -32,6 +32,12 @@ struct Counters {
   std::uint64_t handshake_failures = 0;   // secure channel handshakes that failed, either side
 };
 
+// One portal's payload bytes (an inlet or an outlet of a node with several), as Counters counts them for all.
+struct PortalBytes {
+  std::uint64_t in = 0;
+  std::uint64_t out = 0;
+};
+
 struct Snapshot {
   std::string_view role;     // "hub", "inlet" or "outlet"
   std::string_view version;  // the agent's version

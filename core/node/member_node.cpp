@@ -28,6 +28,7 @@ struct MemberNode::Inlet {
   std::size_t index = 0;  // which answer address the hub's lookups come back to
   std::shared_ptr<channel::OutletChannel> channel{};
   std::unique_ptr<portal::PortalInlet> inlet{};
+  std::shared_ptr<metrics::PortalBytes> bytes = std::make_shared<metrics::PortalBytes>();
 };
 
 // One outlet: its relay registration and its target's streams.
@@ -35,6 +36,7 @@ struct MemberNode::Outlet {
   OutletSpec spec;
   std::shared_ptr<portal::PortalOutlet> outlet{};
   std::shared_ptr<relay::RelayClient> client{};
+  std::shared_ptr<metrics::PortalBytes> bytes = std::make_shared<metrics::PortalBytes>();
 };
 
 namespace {
@@ -115,7 +117,7 @@ void MemberNode::start_inlet(Inlet& in) {
       .lookup_address = answer_address(channel::OutletChannel::kLookupAddress, in.index),
   });
   in.inlet = std::make_unique<portal::PortalInlet>(router_, Route{}, "relay \"" + o.relay + "\"",
-                                                   portal::PortalOptions{.counters = counters});
+                                                   portal::PortalOptions{.counters = counters, .bytes = in.bytes});
   in.inlet->set_routes(in.channel->routes());
   in.inlet->on_idle([this] { drained(); });
   // An end-to-end channel that closes (the outlet restarted and refused its records, say) takes its open
@@ -156,7 +158,7 @@ void MemberNode::start_outlets() {
   for (std::size_t i = 0; i < outlets_.size(); ++i) {
     Outlet& o = *outlets_[i];
     o.outlet = portal::PortalOutlet::start(io_.get_executor(), router_, o.spec.options.target,
-                                           {.counters = parts_.counters},
+                                           {.counters = parts_.counters, .bytes = o.bytes},
                                            {.max_streams_per_peer = o.spec.options.max_streams_per_peer,
                                             .allow = o.spec.options.allow},
                                            o.spec.name, outlets_.size() == 1);
@@ -332,7 +334,8 @@ std::vector<metrics::InletStatus> MemberNode::inlets() const {
   for (auto& in : inlets_) {
     if (!in->spec.acceptor) continue;  // in-process inlets have no port to show
     list.push_back({.listen = in->spec.options.listen.to_string(), .relay = in->spec.options.relay,
-                    .open_streams = in->inlet->open_streams()});
+                    .open_streams = in->inlet->open_streams(), .bytes_in = in->bytes->in,
+                    .bytes_out = in->bytes->out});
   }
   return list;
 }
@@ -341,7 +344,8 @@ std::vector<metrics::OutletStatus> MemberNode::outlets() const {
   std::vector<metrics::OutletStatus> list;
   for (auto& o : outlets_) {
     list.push_back({.relay = o->spec.name, .target = o->spec.target_text, .registered = o->client->registered(),
-                    .open_streams = o->outlet->open_streams()});
+                    .open_streams = o->outlet->open_streams(), .bytes_in = o->bytes->in,
+                    .bytes_out = o->bytes->out});
   }
   return list;
 }

@@ -39,7 +39,7 @@ PortalStream::PortalStream(std::unique_ptr<ByteStream> stream, Router& router, c
       flow_(options.window),
       liveness_(options.keepalive_interval, options.peer_dead_after, Liveness::Clock::now()),
       timer_(stream_->executor()),
-      counters_(options.counters) {}
+      counters_(options.counters), bytes_(options.bytes) {}
 
 void PortalStream::register_worker() { router_.register_worker(address_, shared_from_this()); }
 
@@ -205,6 +205,7 @@ asio::awaitable<void> PortalStream::read_loop() {
     }
     flow_.on_sent(n);
     if (counters_) counters_->portal_bytes_in += n;
+    if (bytes_) bytes_->in += n;
     co_await send_to_peer(std::move(payload));
   }
   reading_ = false;  // out of credit (or closed): Credit starts it again
@@ -236,6 +237,7 @@ asio::awaitable<void> PortalStream::write_loop() {
       co_return;
     }
     if (counters_) counters_->portal_bytes_out += n;
+    if (bytes_) bytes_->out += n;
     if (const std::uint32_t credit = flow_.on_written(n); credit > 0 && !flow_.peer_eof()) {
       co_await send_to_peer(encode(Credit{credit}));
     }

@@ -44,6 +44,8 @@ struct PortalOptions {
   std::chrono::milliseconds peer_dead_after{35000};
   // Where the stream adds the bytes it carries and counts itself open (metrics); none: not counted.
   std::shared_ptr<metrics::Counters> counters{};
+  // This portal's own byte counts (a node with several portals shows each); none: not counted apart.
+  std::shared_ptr<metrics::PortalBytes> bytes{};
 };
 
 class PortalStream final : public Worker, public std::enable_shared_from_this<PortalStream> {
@@ -114,6 +116,7 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   OnClosed on_closed_;
   std::function<void()> on_opened_;
   std::shared_ptr<metrics::Counters> counters_;
+  std::shared_ptr<metrics::PortalBytes> bytes_;
 };
 
 }  // namespace portico::portal

@@ -122,11 +122,20 @@ python3 -c "import json,sys
 s = json.loads(sys.argv[1])
 assert s['role'] == 'node', s
 assert sorted(o['relay'] for o in s['outlets']) == ['dev-redis', 'dev-ssh', 'dev-web'], s
-assert all(o['registered'] for o in s['outlets']), s" "$device_status" || fail "device status: $device_status"
+assert all(o['registered'] for o in s['outlets']), s
+# Bytes per portal: the web and redis outlets carried replies, the refused ssh one nothing (the ops inlet's banner
+# came through dev-ssh, so it has bytes in too).
+by = {o['relay']: o for o in s['outlets']}
+assert by['dev-web']['bytes_in'] > 0 and by['dev-web']['bytes_out'] > 0, s
+assert by['dev-redis']['bytes_in'] > 0 and by['dev-redis']['bytes_out'] > 0, s
+assert by['dev-ssh']['bytes_in'] > 0, s
+assert by['dev-web']['bytes_in'] != by['dev-redis']['bytes_in'], s" "$device_status" || fail "device status: $device_status"
 operator_status=$(OCKAM_CONFIG="$work/operator.yaml" "$portico" status --json) || fail "portico status on the operator failed"
 python3 -c "import json,sys
 s = json.loads(sys.argv[1])
-assert s['role'] == 'node' and len(s['inlets']) == 3 and s['outlets'] == [], s" "$operator_status" ||
+assert s['role'] == 'node' and len(s['inlets']) == 3 and s['outlets'] == [], s
+by = {i['relay']: i for i in s['inlets']}
+assert by['dev-web']['bytes_out'] > 0 and by['dev-redis']['bytes_out'] > 0 and by['dev-ssh']['bytes_out'] == 0, s" "$operator_status" ||
   fail "operator status: $operator_status"
 
 stop_agent "$device_pid" device

@@ -105,6 +105,30 @@ check "health --json" "$(env "${outlet_env[@]}" "$portico" health --ready --json
 sock=$(ls "$work"/data-hub/status-hub-*.sock)
 line=$(python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(3); print(s.recv(1024).decode().strip())" "$sock")
 [[ $line == "healthy: hub listening"* ]] || fail "a silent client got: $line"
+# Every status slot held by a client that sends half a request and waits: `portico health` still gets its answer
+# (it waits in the backlog for a slot, at most one exchange deadline) instead of being closed and failing.
+python3 - "$sock" >"$work/holders.log" 2>&1 <<'PY' &
+import socket, sys, time
+held = []
+for _ in range(8):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(b"stat")  # no newline: the server waits for the rest (kStatusRequestWait)
+    held.append(s)
+print("holding", flush=True)
+for s in held:
+    s.settimeout(15)
+    s.recv(1024)  # the server's deadline ends each
+print("released", flush=True)
+PY
+holders=$!; pids+=("$holders")
+wait_for_log "$work/holders.log" "^holding$"
+t0=$(now)
+env "${hub_env[@]}" "$portico" health >/dev/null || fail "portico health failed while the status slots were held"
+# It was answered only once a holder's half request timed out (kStatusRequestWait, 0.5 s after it connected) and
+# freed a slot: proof the slots were full when it asked.
+python3 -c "import sys; sys.exit(0 if $(now) - $t0 >= 0.25 else 1)" || fail "health was answered at once: the slots were not full"
+wait "$holders" || fail "the holders' script failed: $(cat "$work/holders.log")"
 
 # /metrics on the hub: per-relay series, build info, process figures.
 metrics=$(curl -sf --max-time 5 "http://127.0.0.1:$hub_m/metrics") || fail "no metrics from the hub"
