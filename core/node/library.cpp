@@ -11,6 +11,8 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -22,13 +24,16 @@
 #include "node/hub_node.hpp"
 #include "node/member_node.hpp"
 #include "transport/memory_stream.hpp"
+#include "util/log_limit.hpp"
 
 namespace portico {
+
+using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
 // Each direction of an in-process stream buffers this much (what a socket's kernel buffers would).
-constexpr std::size_t kMemoryStreamBytes = 256 * 1024;
+constexpr std::size_t kMemoryStreamBytes = 64 * 1024;
 // How long connect() waits for a node that has just started to become a member of its hub.
 constexpr std::chrono::seconds kJoinTimeout{10};
 
@@ -39,7 +44,8 @@ void log_to_stderr_unless_configured() {
   std::call_once(once, [] {
     auto current = spdlog::default_logger();
     if (current && !current->name().empty()) return;
-    auto logger = spdlog::stderr_color_mt("portico");
+    auto logger = spdlog::get("portico");
+    if (!logger) logger = spdlog::stderr_color_mt("portico");
     if (current) logger->set_level(current->level());
     spdlog::set_default_logger(std::move(logger));
   });
@@ -127,6 +133,28 @@ const std::string& Stream::peer() const { return impl_->peer; }
 
 // ---- Node
 
+namespace {
+
+// Runs a service's handler on one stream. A handler that throws resets the stream, so the caller sees an error
+// rather than a clean end (and the exception ends here, with a log line, not in io_context::run()).
+asio::awaitable<void> serve_stream(StreamHandler handler, Stream stream) {
+  std::string failed;
+  try {
+    co_await handler(stream);
+  } catch (const std::exception& e) {
+    failed = e.what();
+  } catch (...) {
+    failed = "an exception that is not a std::exception";
+  }
+  if (failed.empty()) co_return;
+  if (auto gate = util::log_gate("service-threw", "")) {
+    spdlog::error("a service handler for a stream from {} threw: {}{}", stream.peer(), failed, gate.suffix());
+  }
+  stream.close();
+}
+
+}  // namespace
+
 struct Node::Impl {
   asio::io_context& io;
   node::MemberOptions options;
@@ -135,6 +163,7 @@ struct Node::Impl {
   std::vector<node::OutletSpec> outlets;
   std::function<void()> on_ready;
   std::unique_ptr<node::MemberNode> member;
+  bool stopping = false;
 };
 
 Node::Node(asio::io_context& io, NodeOptions options) : impl_(std::make_unique<Impl>(Impl{.io = io})) {
@@ -154,7 +183,11 @@ Node::Node(asio::io_context& io, NodeOptions options) : impl_(std::make_unique<I
 Node::~Node() = default;
 
 void Node::add_service(ServiceOptions options, StreamHandler handler) {
+  if (impl_->member) throw std::runtime_error("Node::add_service: the node has started (add before start())");
   if (options.relay.empty()) throw std::runtime_error("ServiceOptions::relay is required");
+  for (const auto& o : impl_->outlets) {
+    if (o.name == options.relay) throw std::runtime_error("ServiceOptions::relay: \"" + options.relay + "\" is taken");
+  }
   node::OutletSpec spec;
   spec.options.relay = options.relay;
   spec.options.allow = options.allow;
@@ -167,14 +200,7 @@ void Node::add_service(ServiceOptions options, StreamHandler handler) {
                        const std::string& peer) -> asio::awaitable<Result<std::unique_ptr<ByteStream>>> {
     auto [carried, given] = make_memory_pair(io.get_executor(), kMemoryStreamBytes);
     Stream stream(std::make_unique<Stream::Impl>(Stream::Impl{std::move(given), peer}));
-    asio::co_spawn(io, handler(std::move(stream)), [](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& what) {
-        spdlog::error("a service handler threw: {}", what.what());
-      }
-    });
+    asio::co_spawn(io, serve_stream(handler, std::move(stream)), asio::detached);
     co_return std::unique_ptr<ByteStream>(std::move(carried));
   };
   impl_->outlets.push_back(std::move(spec));
@@ -182,22 +208,31 @@ void Node::add_service(ServiceOptions options, StreamHandler handler) {
 
 void Node::add_function(ServiceOptions options, Function function) {
   const std::size_t limit = options.max_request_bytes;
-  add_service(std::move(options), [function = std::move(function), limit](Stream stream) -> asio::awaitable<void> {
+  const auto timeout = options.request_timeout;
+  auto serve = [function = std::move(function), limit, timeout](Stream& stream) -> asio::awaitable<void> {
+    // The whole request within request_timeout: a caller that never ends its request holds no slot for long.
     std::error_code ec;
-    const std::string request = co_await stream.read_all(limit, ec);
-    if (ec) {
-      spdlog::warn("service: dropped a request from {}: {}", stream.peer(),
-                   ec == std::errc::message_size ? "longer than max_request_bytes" : ec.message());
+    asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
+    auto read = co_await (stream.read_all(limit, ec) || deadline.async_wait(asio::use_awaitable));
+    if (read.index() == 1 || ec) {
+      const std::string why = read.index() == 1 ? "not complete within request_timeout"
+                              : ec == std::errc::message_size ? "longer than max_request_bytes"
+                                                              : ec.message();
+      if (auto gate = util::log_gate("service-request", stream.peer())) {
+        spdlog::warn("service: dropped a request from {}: {}{}", stream.peer(), why, gate.suffix());
+      }
       stream.close();
       co_return;
     }
-    const std::string answer = function(request, stream.peer());
+    const std::string answer = function(std::get<0>(read), stream.peer());
     co_await stream.write(answer);
     stream.shutdown_send();
-  });
+  };
+  add_service(std::move(options), std::move(serve));
 }
 
 void Node::add_inlet(std::string listen, std::string relay) {
+  if (impl_->member) throw std::runtime_error("Node::add_inlet: the node has started (add before start())");
   node::InletSpec spec;
   spec.options.listen = parse_address(listen, "add_inlet listen");
   spec.options.relay = std::move(relay);
@@ -210,6 +245,10 @@ void Node::add_inlet(std::string listen, std::string relay) {
 }
 
 void Node::add_outlet(std::string relay, std::string target, Attributes allow) {
+  if (impl_->member) throw std::runtime_error("Node::add_outlet: the node has started (add before start())");
+  for (const auto& o : impl_->outlets) {
+    if (o.name == relay) throw std::runtime_error("add_outlet: relay \"" + relay + "\" is taken");
+  }
   node::OutletSpec spec;
   spec.options.relay = relay;
   spec.options.target = parse_address(target, "add_outlet target");
@@ -237,6 +276,7 @@ void Node::start() {
 }
 
 asio::awaitable<std::unique_ptr<Stream>> Node::connect(std::string relay, std::string& failure) {
+  failure.clear();
   if (!impl_->member) {
     failure = "the node has not started";
     co_return nullptr;
@@ -244,10 +284,12 @@ asio::awaitable<std::unique_ptr<Stream>> Node::connect(std::string relay, std::s
   // A node just started is not a member of its hub yet (channel, enrollment): wait for that, for a while.
   if (!impl_->member->member()) {
     auto joined = std::make_shared<asio::steady_timer>(impl_->io, kJoinTimeout);
-    impl_->member->when_member([weak = std::weak_ptr<asio::steady_timer>(joined)] {
-      if (auto timer = weak.lock()) timer->cancel();
-    });
+    impl_->member->when_member(joined);
     co_await joined->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    if (impl_->stopping) {
+      failure = "the node is shutting down";
+      co_return nullptr;
+    }
     if (!impl_->member->member()) {
       failure = "not a member of hub " + impl_->options.hub.to_string() + " within " +
                 std::to_string(kJoinTimeout.count()) + " s (is it running? was the node given a valid token?)";
@@ -274,8 +316,9 @@ asio::awaitable<std::unique_ptr<Stream>> Node::connect(std::string relay, std::s
   co_return std::make_unique<Stream>(std::make_unique<Stream::Impl>(Stream::Impl{std::move(given), {}}));
 }
 
-asio::awaitable<std::string> Node::call(std::string relay, std::string_view request, std::string& failure,
+asio::awaitable<std::string> Node::call(std::string relay, std::string request, std::string& failure,
                                         std::size_t limit) {
+  failure.clear();
   auto stream = co_await connect(relay, failure);
   if (!stream) co_return std::string();
   if (auto ec = co_await stream->write(request)) {
@@ -296,6 +339,7 @@ void Node::stop(std::chrono::milliseconds drain, std::function<void()> done) {
     if (done) asio::post(impl_->io, std::move(done));
     return;
   }
+  impl_->stopping = true;
   impl_->member->shutdown(drain, done ? std::move(done) : [] {});
 }
 
@@ -303,6 +347,7 @@ void Node::stop(std::chrono::milliseconds drain, std::function<void()> done) {
 
 struct Hub::Impl {
   std::string data_dir;
+  std::uint16_t port = 0;
   std::unique_ptr<node::HubNode> hub;
 };
 
@@ -324,12 +369,13 @@ Hub::Hub(asio::io_context& io, HubOptions options) : impl_(std::make_unique<Impl
   impl_->hub = std::make_unique<node::HubNode>(io, node::HubOptions{.listen = listen, .data_dir = options.data_dir},
                                                std::move(me), std::move(acceptor));
   impl_->hub->start();
+  impl_->port = impl_->hub->port();
 }
 
 Hub::~Hub() = default;
 
 std::string Hub::identifier() const { return impl_->hub->identifier(); }
-std::uint16_t Hub::port() const { return impl_->hub->port(); }
+std::uint16_t Hub::port() const { return impl_->port; }
 
 std::string Hub::create_token(const Attributes& attributes, std::uint32_t uses, std::chrono::seconds ttl) {
   const identity::TokenStore store(impl_->data_dir);

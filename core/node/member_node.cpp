@@ -4,6 +4,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "channel/admission.hpp"
@@ -19,6 +20,7 @@
 #include "node/status_sources.hpp"
 #include "portal/portal_inlet.hpp"
 #include "relay/relay_client.hpp"
+#include "util/log_limit.hpp"
 
 namespace portico::node {
 
@@ -191,9 +193,7 @@ void MemberNode::start() {
   for (auto& in : inlets_) start_inlet(*in);
   start_outlets();
   session_->on_state_change([this](bool up) {
-    if (up && member()) {
-      for (auto& waiter : std::exchange(member_waiters_, {})) waiter();
-    }
+    if (up) wake_member_waiters();
     if (!up) {
       // Every stream runs inside an end-to-end channel inside the hub channel: when that goes, the streams are
       // gone for good, so close their clients and targets now rather than leave them hanging.
@@ -225,6 +225,8 @@ void MemberNode::start() {
                           }));
   // Channels opened from now on present the newest credential (peers check its expiry).
   membership_->on_credential([this] {
+    // No wake_member_waiters() here: a node that has just enrolled reopens its hub channel to present the
+    // credential, and is a member (for connect()) once that channel is up.
     for (auto& in : inlets_) in->channel->set_credential(membership_->credential_bytes());
     if (listener_ && session_->hub()) listener_->set_options(listener_options());
   });
@@ -232,9 +234,16 @@ void MemberNode::start() {
   maybe_ready();
 }
 
-MemberNode::Inlet& MemberNode::inlet_for(const std::string& relay) {
+MemberNode::Inlet* MemberNode::inlet_for(const std::string& relay) {
   for (auto& in : inlets_) {
-    if (in->spec.options.relay == relay) return *in;
+    if (in->spec.options.relay == relay) return in.get();
+  }
+  if (inlets_.size() >= kMaxInlets) {
+    if (auto gate = util::log_gate("node-inlets", "")) {
+      spdlog::warn("connect to relay \"{}\" refused: this node already reaches {} relay names (kMaxInlets){}",
+                   util::clip(relay), kMaxInlets, gate.suffix());
+    }
+    return nullptr;
   }
   // A new in-process inlet: the hub's lookup answers for it must be admitted from now on.
   InletOptions options;
@@ -244,7 +253,7 @@ MemberNode::Inlet& MemberNode::inlet_for(const std::string& relay) {
   install_admission();
   start_inlet(*in);
   inlets_.push_back(std::move(in));
-  return *inlets_.back();
+  return inlets_.back().get();
 }
 
 void MemberNode::connect(const std::string& relay, std::unique_ptr<ByteStream> connection,
@@ -253,17 +262,27 @@ void MemberNode::connect(const std::string& relay, std::unique_ptr<ByteStream> c
     on_answer(stopping_ ? "the node is shutting down" : "the node has not started");
     return;
   }
-  inlet_for(relay).inlet->adopt(std::move(connection), std::move(on_answer));
+  Inlet* in = inlet_for(relay);
+  if (in == nullptr) {
+    on_answer("this node already reaches " + std::to_string(kMaxInlets) + " relay names (the most it keeps)");
+    return;
+  }
+  in->inlet->adopt(std::move(connection), std::move(on_answer));
 }
 
 bool MemberNode::member() const { return session_ && session_->up() && membership_->member(); }
 
-void MemberNode::when_member(std::function<void()> callback) {
-  if (member()) {
-    callback();
-    return;
+void MemberNode::when_member(std::weak_ptr<asio::steady_timer> waiter) {
+  std::erase_if(member_waiters_, [](const auto& w) { return w.expired(); });  // callers that gave up
+  member_waiters_.push_back(std::move(waiter));
+  if (member() || stopping_) wake_member_waiters();
+}
+
+void MemberNode::wake_member_waiters() {
+  if (!member() && !stopping_) return;
+  for (auto& waiter : std::exchange(member_waiters_, {})) {
+    if (auto timer = waiter.lock()) timer->cancel();
   }
-  member_waiters_.push_back(std::move(callback));
 }
 
 void MemberNode::reset_all(const std::string& why, bool tell_peer) {
@@ -282,8 +301,14 @@ void MemberNode::drained() {
 }
 
 void MemberNode::shutdown(std::chrono::milliseconds drain, std::function<void()> done) {
-  if (stopping_) return;
+  if (stopped_) {
+    if (done) asio::post(io_, std::move(done));
+    return;
+  }
+  if (done) done_.push_back(std::move(done));
+  if (stopping_) return;  // the first shutdown calls every done_ when it is over
   stopping_ = true;
+  wake_member_waiters();
   spdlog::info("stopping; draining {} open streams for at most {} ms", open_streams(), drain.count());
   for (auto& in : inlets_) in->inlet->stop_accepting();
   for (auto& o : outlets_) {
@@ -291,15 +316,21 @@ void MemberNode::shutdown(std::chrono::milliseconds drain, std::function<void()>
     o->client->stop();
   }
   drain_timer_.emplace(io_, drain);
-  on_drained_ = [this, drain, done = std::move(done)] {
+  on_drained_ = [this, drain] {
     if (const std::size_t left = open_streams(); left > 0) {
       spdlog::warn("{} streams still open after {} ms: closing them", left, drain.count());
       // Each stream's Reset is queued on the hub link, whose stop() below sends what it holds before closing.
       for (auto& in : inlets_) in->inlet->reset_all("the inlet is shutting down");
       for (auto& o : outlets_) o->outlet->reset_all("the outlet is shutting down");
     }
-    // The hub link sends what it holds (those Resets) before it closes, for at most kFlushTime.
-    tcp_.stop(kFlushTime, done);
+    // The hub link sends what it holds (those Resets, sent from coroutines just spawned: hence the post) before
+    // it closes, for at most kFlushTime.
+    asio::post(io_, [this] {
+      tcp_.stop(kFlushTime, [this] {
+        stopped_ = true;
+        for (auto& done : std::exchange(done_, {})) done();
+      });
+    });
   };
   drain_timer_->async_wait([this](const asio::error_code&) {
     if (auto finish = std::exchange(on_drained_, nullptr)) finish();

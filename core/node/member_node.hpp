@@ -75,6 +75,8 @@ class MemberNode {
   static constexpr auto kOutletChannelIdle = std::chrono::minutes(10);
   // How long a shutdown's last messages may take to leave on the hub link.
   static constexpr auto kFlushTime = std::chrono::milliseconds(500);
+  // In-process inlets connect() may make, one per relay name (each holds a channel and an admission entry).
+  static constexpr std::size_t kMaxInlets = 64;
 
   MemberNode(asio::io_context& io, MemberParts parts);
   MemberNode(const MemberNode&) = delete;
@@ -87,8 +89,9 @@ class MemberNode {
   // end accepted it (then `connection` carries it), else why not. An inlet for `relay` is made on first use.
   void connect(const std::string& relay, std::unique_ptr<ByteStream> connection,
                std::function<void(const std::string& failure)> on_answer);
-  // Calls `callback` once the hub channel is up and presents a valid credential (now, if it already does).
-  void when_member(std::function<void()> callback);
+  // Cancels `waiter` once the hub channel is up and presents a valid credential (now, if it already does), or
+  // when the node stops. A waiter that is gone by then is forgotten.
+  void when_member(std::weak_ptr<asio::steady_timer> waiter);
   bool member() const;
   // Stops accepting, waits up to `drain` for open streams to end, resets the rest, closes the hub link, then
   // calls `done`. Streams arriving meanwhile are refused.
@@ -115,9 +118,10 @@ class MemberNode {
   void start_outlets();
   void install_admission();
   channel::ChannelOptions listener_options() const;
-  Inlet& inlet_for(const std::string& relay);
+  Inlet* inlet_for(const std::string& relay);
   void reset_all(const std::string& why, bool tell_peer);
   void maybe_ready();
+  void wake_member_waiters();
   void drained();
 
   asio::io_context& io_;
@@ -136,9 +140,11 @@ class MemberNode {
   bool listening_ = false;
   bool ready_sent_ = false;
   bool stopping_ = false;
+  bool stopped_ = false;
   std::optional<asio::steady_timer> drain_timer_;
   std::function<void()> on_drained_;
-  std::vector<std::function<void()>> member_waiters_;
+  std::vector<std::weak_ptr<asio::steady_timer>> member_waiters_;
+  std::vector<std::function<void()>> done_;  // each shutdown()'s callback
 };
 
 }  // namespace portico::node

@@ -113,6 +113,7 @@ void MemoryStream::close() {
   wake_reader(*out_, executor_);
   in_->closed = true;
   in_->writable.notify();
+  wake_reader(*in_, executor_);  // this end's own pending waits end with an error
 }
 
 void MemoryStream::freeze_receiving(bool frozen) {

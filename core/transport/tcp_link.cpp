@@ -165,7 +165,10 @@ asio::awaitable<std::error_code> TcpLink::write_loop(ByteStream& stream, Livenes
       head_begin = head_ends[i];
     }
     if (buffers.empty()) continue;
-    if (auto ec = co_await stream.write_all(buffers)) co_return ec;
+    writing_ = true;
+    auto ec = co_await stream.write_all(buffers);
+    writing_ = false;
+    if (ec) co_return ec;
     liveness.on_sent(now());
     last_progress_ = now();
     if (close_when_sent_ && queue_.empty()) {
@@ -235,7 +238,8 @@ void TcpLink::close_when_sent(std::function<void()> closed) {
   }
   close_when_sent_ = true;
   on_close_ = std::move(closed);
-  if (queue_.empty() || stream_ == nullptr) close();  // nothing to send, or no session to send it on
+  // Nothing queued or being written, or no session to send it on.
+  if ((queue_.empty() && !writing_) || stream_ == nullptr) close();
 }
 
 void TcpLink::set_up(ByteStream* stream) {

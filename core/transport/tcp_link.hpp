@@ -111,6 +111,7 @@ class TcpLink final : public Worker, public HubPath, public std::enable_shared_f
   std::vector<StateObserver> observers_;
   bool closed_ = false;
   bool close_when_sent_ = false;
+  bool writing_ = false;  // a batch taken off the queue is being written
   std::function<void()> on_close_;
 };
 

@@ -46,13 +46,13 @@ TEST(Library, FunctionServiceAnswersCallersAndKnowsWhoAsked) {
   Fleet fleet(io);
   auto service = fleet.node(io, "service", {{"role", "device"}});
   std::vector<std::string> callers;
-  service->add_function({.relay = "reverse", .max_request_bytes = 64 * 1024},
+  service->add_function({.relay = "reverse", .max_request_bytes = 64 * 1024, .request_timeout = 1s},
                         [&](std::string_view request, const std::string& caller) {
                           callers.push_back(caller);
                           return std::string(request.rbegin(), request.rend());
                         });
   // A stream handler: echoes everything back, in pieces, until the caller ends its side.
-  service->add_service({.relay = "echo"}, [](Stream stream) -> asio::awaitable<void> {
+  service->add_service({.relay = "echo"}, [](Stream& stream) -> asio::awaitable<void> {
     std::uint8_t chunk[4096];
     for (;;) {
       std::error_code ec;
@@ -62,8 +62,20 @@ TEST(Library, FunctionServiceAnswersCallersAndKnowsWhoAsked) {
     }
     stream.shutdown_send();
   });
+  // A handler that throws: its caller must see an error, not a clean (empty) answer.
+  service->add_service({.relay = "broken"}, [](Stream& stream) -> asio::awaitable<void> {
+    std::error_code ec;
+    co_await stream.read_all(1024, ec);
+    throw std::runtime_error("the handler failed");
+  });
+  EXPECT_THROW(service->add_function({.relay = "echo"}, [](std::string_view, const std::string&) { return ""; }),
+               std::runtime_error);  // a relay name is taken once
   bool ready = false;
-  service->on_ready([&] { ready = true; });
+  asio::steady_timer service_ready(io, 20s);  // on_ready cancels it; running out is the failure
+  service->on_ready([&] {
+    ready = true;
+    service_ready.cancel();
+  });
   service->start();
   auto operator_node = fleet.node(io, "operator", {{"role", "operator"}});
   operator_node->start();
@@ -71,18 +83,19 @@ TEST(Library, FunctionServiceAnswersCallersAndKnowsWhoAsked) {
   device->start();
 
   test::run_scenario(io, [&]() -> asio::awaitable<void> {
+    co_await service_ready.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    EXPECT_TRUE(ready);
     std::string failure;
     // 200 KB, more than one portal chunk and one memory pipe's worth, must arrive reversed byte for byte.
     std::string big(200 * 1024, '\0');
     for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 23);
     std::string answer = co_await operator_node->call("reverse", big.substr(0, 60 * 1024), failure);
     EXPECT_EQ(failure, "");
-    EXPECT_EQ(answer, std::string(big.rbegin() + (big.size() - 60 * 1024), big.rend()));
-    EXPECT_TRUE(ready);
+    EXPECT_TRUE(answer == std::string(big.rbegin() + (big.size() - 60 * 1024), big.rend()))
+        << "the answer (" << answer.size() << " bytes) is not the request reversed";
     EXPECT_EQ(callers, std::vector<std::string>{operator_node->identifier()});
 
     // A request over max_request_bytes gets no answer, and the caller is told.
-    failure.clear();
     answer = co_await operator_node->call("reverse", big, failure);
     EXPECT_NE(failure, "");
     EXPECT_EQ(answer, "");
@@ -98,7 +111,24 @@ TEST(Library, FunctionServiceAnswersCallersAndKnowsWhoAsked) {
       std::error_code ec;
       const std::string echoed = co_await stream->read_all(1 << 20, ec);
       EXPECT_FALSE(ec) << ec.message();
-      EXPECT_EQ(echoed, big);
+      EXPECT_TRUE(echoed == big) << "echoed " << echoed.size() << " of " << big.size() << " bytes, or other bytes";
+    }
+
+    // A handler that throws: the caller is told the stream failed.
+    answer = co_await operator_node->call("broken", "anything", failure);
+    EXPECT_NE(failure, "");
+    EXPECT_EQ(answer, "");
+
+    // A caller that never ends its request is dropped at request_timeout (1 s here), not held forever.
+    auto slow = co_await operator_node->connect("reverse", failure);
+    EXPECT_EQ(failure, "");
+    if (slow) {
+      EXPECT_FALSE(co_await slow->write("half a request"));
+      std::error_code ec;
+      const auto started = std::chrono::steady_clock::now();
+      const std::string got = co_await slow->read_all(1024, ec);
+      EXPECT_TRUE(ec) << "the service answered an unfinished request: " << got;
+      EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
     }
 
     // Another device of the fleet (role=device) reaches no service that allows role=operator.
@@ -113,18 +143,19 @@ TEST(Library, FunctionServiceAnswersCallersAndKnowsWhoAsked) {
     EXPECT_EQ(none, nullptr);
     EXPECT_NE(failure, "");
 
-    // stop() calls back once done, for each node and the hub.
+    // stop() calls back once done, for each node and the hub (and for each call: the service is stopped twice).
     int stopped = 0;
     asio::steady_timer all_stopped(io, 5s);  // the last callback cancels it; running out is the failure
     auto one_stopped = [&] {
-      if (++stopped == 4) all_stopped.cancel();
+      if (++stopped == 5) all_stopped.cancel();
     };
+    service->stop(1s, one_stopped);
     service->stop(1s, one_stopped);
     operator_node->stop(0s, one_stopped);
     device->stop(0s, one_stopped);
     fleet.hub.stop(one_stopped);
     co_await all_stopped.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-    EXPECT_EQ(stopped, 4);
+    EXPECT_EQ(stopped, 5);
   }(), 60s);
 }
 

@@ -4,7 +4,8 @@
 //     over an end-to-end secure channel, and by nothing else: no port is opened on this machine;
 //   - calls: opens a stream (or one request/response) to whatever serves a relay name;
 //   - carries TCP: inlets (a local port) and outlets (a local service), as the agent does.
-// A Hub can run in-process too. Everything runs on the asio::io_context you pass, on its one thread; the calls
+// A Hub can run in-process too. Everything runs on the asio::io_context you pass, on its one thread (destroy a
+// Node or Hub only after that io_context has stopped running: see stop()); the calls
 // that wait are coroutines (asio::awaitable). Start-up errors throw std::runtime_error naming the option; errors
 // on the network are values. docs/library.md has a complete example.
 //
@@ -62,16 +63,20 @@ struct NodeOptions {
 };
 
 struct ServiceOptions {
-  std::string relay;                            // the name it is reached by (required)
+  std::string relay;                            // the name it is reached by (required, one per service)
   Attributes allow = {{"role", "operator"}};    // what a caller's credential must carry; empty: any member
-  std::size_t max_streams_per_peer = 256;       // streams one caller may have open at once
+  std::size_t max_streams_per_peer = 32;        // streams one caller may have open at once; more are refused
   std::size_t max_request_bytes = 1024 * 1024;  // add_function: a longer request is refused
+  std::chrono::seconds request_timeout{30};     // add_function: the whole request within this, else refused
 };
 
-// A function as a service: the request's bytes and the caller's identifier in, the answer out.
+// A function as a service: the request's bytes and the caller's identifier in, the answer out. It runs on the
+// io_context's thread: a slow one delays everything else this node does (hand long work to another thread).
 using Function = std::function<std::string(std::string_view request, const std::string& caller)>;
-// A stream handler: one call per stream, which it owns until it returns.
-using StreamHandler = std::function<asio::awaitable<void>(Stream stream)>;
+// A stream handler: one call per stream, which stays valid until the handler returns; then it ends as a closed
+// socket does (what was written still arrives). A handler that throws resets the stream (the caller sees an
+// error) and the exception is logged.
+using StreamHandler = std::function<asio::awaitable<void>(Stream& stream)>;
 
 class Node {
  public:
@@ -80,7 +85,7 @@ class Node {
   Node& operator=(const Node&) = delete;
   ~Node();
 
-  // Before start(): what this node serves and carries.
+  // Before start() (after it they throw): what this node serves and carries. A relay name is taken once.
   void add_function(ServiceOptions options, Function function);
   void add_service(ServiceOptions options, StreamHandler handler);
   // A local TCP port ("127.0.0.1:15432") whose connections go to whatever serves `relay`.
@@ -92,15 +97,18 @@ class Node {
   // Dials the hub and starts everything added.
   void start();
 
-  // A stream to whatever serves `relay`, once it has accepted; on failure `failure` says why.
+  // A stream to whatever serves `relay`, once it has accepted; else null, and `failure` says why (it is cleared
+  // first; it must outlive the awaited call). At most 64 distinct relay names per node.
   asio::awaitable<std::unique_ptr<Stream>> connect(std::string relay, std::string& failure);
   // One request, one answer (the other end: add_function). At most `limit` bytes of answer.
-  asio::awaitable<std::string> call(std::string relay, std::string_view request, std::string& failure,
+  asio::awaitable<std::string> call(std::string relay, std::string request, std::string& failure,
                                     std::size_t limit = 1024 * 1024);
 
   // This node's identifier ("I…"): what the hub and its peers know it by.
   std::string identifier() const;
-  // Stops accepting, lets open streams finish for up to `drain`, closes the rest and the hub link; then `done`.
+  // Stops accepting, lets open streams finish for up to `drain`, closes the rest and the hub link; then `done`
+  // (every caller's, however often it is called). Some timers of the node may still be pending then: stop the
+  // io_context in `done` (or after it), and destroy the Node only once io_context::run() has returned.
   void stop(std::chrono::milliseconds drain, std::function<void()> done);
 
  private:
