@@ -14,6 +14,7 @@
 #include "node_state.hpp"
 #include "platform/platform.hpp"
 #include "relay/relay_table.hpp"
+#include "transport/connect.hpp"
 
 namespace portico::agent {
 namespace {
@@ -23,20 +24,11 @@ constexpr auto kDrainTime = std::chrono::seconds(3);
 
 // Opens a listening socket, or prints a one-line error naming `variable` and returns nothing.
 std::optional<asio::ip::tcp::acceptor> listen_on(asio::io_context& io, const HostPort& at, const char* variable) {
-  try {
-    asio::ip::tcp::resolver resolver(io);
-    auto endpoint = resolver.resolve(at.host, std::to_string(at.port)).begin()->endpoint();
-    asio::ip::tcp::acceptor acceptor(io);
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(asio::socket_base::reuse_address(true));
-    acceptor.bind(endpoint);
-    acceptor.listen();
-    return acceptor;
-  } catch (const std::system_error& e) {
-    std::fprintf(stderr, "portico: %s: cannot listen on %s: %s\n", variable, at.to_string().c_str(),
-                 e.code().message().c_str());
-    return std::nullopt;
-  }
+  auto acceptor = listen_tcp(io, at);
+  if (acceptor) return std::move(*acceptor);
+  std::fprintf(stderr, "portico: %s: cannot listen on %s: %s\n", variable, at.to_string().c_str(),
+               acceptor.error().message().c_str());
+  return std::nullopt;
 }
 
 // A hub name that does not exist is a configuration error; a resolver that cannot answer yet (no network at

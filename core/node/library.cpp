@@ -23,6 +23,7 @@
 #include "identity/vault.hpp"
 #include "node/hub_node.hpp"
 #include "node/member_node.hpp"
+#include "transport/connect.hpp"
 #include "transport/memory_stream.hpp"
 #include "util/log_limit.hpp"
 
@@ -65,17 +66,6 @@ identity::Identity load_identity(const std::string& data_dir, const char* who) {
                              loaded.error().message());
   }
   return std::move(*loaded);
-}
-
-asio::ip::tcp::acceptor listen_on(asio::io_context& io, const HostPort& at) {
-  asio::ip::tcp::resolver resolver(io);
-  auto endpoint = resolver.resolve(at.host, std::to_string(at.port)).begin()->endpoint();
-  asio::ip::tcp::acceptor acceptor(io);
-  acceptor.open(endpoint.protocol());
-  acceptor.set_option(asio::socket_base::reuse_address(true));
-  acceptor.bind(endpoint);
-  acceptor.listen();
-  return acceptor;
 }
 
 }  // namespace
@@ -236,11 +226,9 @@ void Node::add_inlet(std::string listen, std::string relay) {
   node::InletSpec spec;
   spec.options.listen = parse_address(listen, "add_inlet listen");
   spec.options.relay = std::move(relay);
-  try {
-    spec.acceptor = listen_on(impl_->io, spec.options.listen);
-  } catch (const std::system_error& e) {
-    throw std::runtime_error("add_inlet: cannot listen on " + listen + ": " + e.code().message());
-  }
+  auto acceptor = listen_tcp(impl_->io, spec.options.listen);
+  if (!acceptor) throw std::runtime_error("add_inlet: cannot listen on " + listen + ": " + acceptor.error().message());
+  spec.acceptor = std::move(*acceptor);
   impl_->inlets.push_back(std::move(spec));
 }
 
@@ -359,15 +347,14 @@ Hub::Hub(asio::io_context& io, HubOptions options) : impl_(std::make_unique<Impl
                                   "HubOptions::listen");
   if (any_port) listen.port = 0;
   auto me = load_identity(options.data_dir, "HubOptions");
-  asio::ip::tcp::acceptor acceptor(io);
-  try {
-    acceptor = listen_on(io, listen);
-  } catch (const std::system_error& e) {
-    throw std::runtime_error("HubOptions::listen: cannot listen on " + options.listen + ": " + e.code().message());
+  auto acceptor = listen_tcp(io, listen);
+  if (!acceptor) {
+    throw std::runtime_error("HubOptions::listen: cannot listen on " + options.listen + ": " +
+                             acceptor.error().message());
   }
   impl_->data_dir = options.data_dir;
   impl_->hub = std::make_unique<node::HubNode>(io, node::HubOptions{.listen = listen, .data_dir = options.data_dir},
-                                               std::move(me), std::move(acceptor));
+                                               std::move(me), std::move(*acceptor));
   impl_->hub->start();
   impl_->port = impl_->hub->port();
 }

@@ -37,4 +37,20 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect_tcp(HostPort target, std:
   co_return std::move(socket);
 }
 
+Result<asio::ip::tcp::acceptor> listen_tcp(asio::io_context& io, const HostPort& at) {
+  asio::error_code ec;
+  asio::ip::tcp::resolver resolver(io);
+  auto endpoints = resolver.resolve(at.host, std::to_string(at.port), ec);
+  if (ec) return ec;
+  if (endpoints.empty()) return std::error_code(asio::error::host_not_found);
+  asio::ip::tcp::acceptor acceptor(io);
+  const auto endpoint = endpoints.begin()->endpoint();
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  return acceptor;
+}
+
 }  // namespace portico

@@ -1,10 +1,12 @@
 #pragma once
 // One outgoing TCP connection: resolve, connect to the first address that answers, give up after `timeout`.
+// And one listening socket (listen_tcp), for the agent's and the library's inlets and hubs alike.
 
 #include <chrono>
 #include <string>
 
 #include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
 #include "transport/endpoint.hpp"
@@ -14,5 +16,8 @@ namespace portico {
 asio::awaitable<Result<asio::ip::tcp::socket>> connect_tcp(HostPort target, std::chrono::milliseconds timeout);
 asio::awaitable<Result<asio::ip::tcp::socket>> connect_tcp(const std::string& host_port,
                                                            std::chrono::milliseconds timeout);
+
+// A socket listening on `at` (its first resolved address, SO_REUSEADDR), or why not (unknown host, in use, ...).
+Result<asio::ip::tcp::acceptor> listen_tcp(asio::io_context& io, const HostPort& at);
 
 }  // namespace portico
