@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: a hub, an outlet in front of a small HTTP server, and an inlet, all on this machine. The hub makes
-# an enrollment token; outlet and inlet enroll with it and get credentials. A page is fetched through the inlet
+# two enrollment tokens (role=device for the outlet, role=operator for the inlet); each enrolls and gets a credential. A page is fetched through the inlet
 # and printed, then the path it took is shown from the three agents' logs:
 #   curl -> inlet (127.0.0.1:15080) =[end-to-end secure channel, inside each node's channel to the hub]=>
 #   hub (127.0.0.1:14000, relay "demo-device", sees only ciphertext) => outlet -> http.server
@@ -28,13 +28,15 @@ export OCKAM_LOG=debug
 OCKAM_LISTEN=127.0.0.1:14000 OCKAM_DATA="$work/hub" "$portico" >"$work/hub.log" 2>&1 & pids+=($!)
 wait_for "$work/hub.log" "hub listening"
 # On a real hub: `portico token --uses 100 role=device` with the hub's OCKAM_DATA; the token goes in a fleet variable.
-token=$(OCKAM_DATA="$work/hub" "$portico" token --uses 2 role=device)
-echo "== enrollment token from the hub: ${token:0:24}…"
+token=$(OCKAM_DATA="$work/hub" "$portico" token --uses 1 role=device)
+# The operator's inlet gets its own token: outlets let in only role=operator unless OCKAM_ALLOW says otherwise.
+operator_token=$(OCKAM_DATA="$work/hub" "$portico" token --uses 1 role=operator)
+echo "== enrollment tokens from the hub: device ${token:0:24}…, operator ${operator_token:0:24}…"
 OCKAM_HUB=127.0.0.1:14000 OCKAM_OUT=127.0.0.1:18000 OCKAM_RELAY=demo-device OCKAM_DATA="$work/outlet" \
   OCKAM_ENROLL=$token "$portico" >"$work/outlet.log" 2>&1 & pids+=($!)
 wait_for "$work/outlet.log" "outlet ready"
 OCKAM_HUB=127.0.0.1:14000 OCKAM_IN=127.0.0.1:15080 OCKAM_FORWARD=demo-device OCKAM_DATA="$work/inlet" \
-  OCKAM_ENROLL=$token "$portico" >"$work/inlet.log" 2>&1 & pids+=($!)
+  OCKAM_ENROLL=$operator_token "$portico" >"$work/inlet.log" 2>&1 & pids+=($!)
 wait_for "$work/inlet.log" "member of hub"
 
 echo "== curl http://127.0.0.1:15080/ (the inlet)"
