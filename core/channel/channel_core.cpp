@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "channel/channel_messages.hpp"
+#include "wire/buffer_pool.hpp"
 
 namespace portico::channel {
 namespace {
@@ -90,7 +91,11 @@ ChannelCore::Actions ChannelCore::from_peer(Message message, Time now) {
   const ByteView body = ByteView(message.payload).subspan(1);
   switch (message.payload[0]) {
     case kHandshakeType: return on_handshake(std::move(message), now);
-    case kRecordType: return on_record(body, now);
+    case kRecordType: {
+      Actions actions = on_record(body, now);
+      wire::give_buffer(std::move(message.payload));  // the record's buffer serves the next chunk
+      return actions;
+    }
     case kHopType: return on_hop(std::move(message), now);
     case kConfirmType: return on_confirm(body, now);
     case kCredentialType: return on_credential(body, now);

@@ -7,6 +7,7 @@
 #include "channel/channel_messages.hpp"
 #include "channel/hop_record.hpp"
 #include "identity/credential.hpp"
+#include "wire/buffer_pool.hpp"
 #include "wire/message_codec.hpp"
 
 namespace portico::channel {
@@ -35,24 +36,32 @@ void ChannelCore::reject(std::string_view what, Actions& out) {
 }
 
 std::optional<Bytes> ChannelCore::open(ByteView record, std::string_view what, Actions& out) {
-  auto plaintext = cipher_->decrypt(record);
-  if (!plaintext) {
-    reject(std::string(what) + " that does not open under the channel's keys: " + plaintext.error().message(), out);
+  Bytes plaintext = wire::take_buffer(record.size());  // a chunk's record opens into a pooled buffer
+  if (const std::error_code error = cipher_->open_into(record, {}, plaintext)) {
+    wire::give_buffer(std::move(plaintext));
+    reject(std::string(what) + " that does not open under the channel's keys: " + error.message(), out);
     return std::nullopt;
   }
-  return std::move(*plaintext);
+  return plaintext;
 }
 
 // The peer spoke under the keys: it is there.
 void ChannelCore::authenticated(Time now, Actions&) { last_authenticated_ = now; }
 
+// The message is built where it will be sent from: type, then the record sealed straight behind it, with room
+// left behind that for the hop header a channel it crosses appends (hop_record.hpp).
 void ChannelCore::seal_and_send(std::uint8_t type, ByteView plaintext, Actions& out) {
-  auto record = cipher_->encrypt(plaintext);
-  if (!record) {
-    fail("cannot encrypt: " + record.error().message(), out, false);
+  const std::size_t size = 1 + kRecordOverheadBytes + plaintext.size();
+  Bytes payload = wire::take_buffer(size < wire::kMinPooledBytes ? size : size + wire::kTrailerRoomBytes);
+  payload.push_back(type);
+  if (const std::error_code error = cipher_->seal_into(plaintext, {}, payload)) {
+    wire::give_buffer(std::move(payload));
+    fail("cannot encrypt: " + error.message(), out, false);
     return;
   }
-  out.push_back(Send{to_peer(type, *record)});
+  Message message{peer_route_, Route(1, decryptor_), std::move(payload)};
+  message.sealed_end_to_end = true;
+  out.push_back(Send{std::move(message)});
 }
 
 void ChannelCore::send_ping(Time now, Actions& out) {
@@ -77,7 +86,7 @@ ChannelCore::Actions ChannelCore::from_local(Message message, Time) {
   }
   // Already sealed end to end: only its routes go under our keys, bound to it; the body crosses as it is.
   if (travels_as_hop_record(message)) {
-    auto hop = seal_hop_record(*cipher_, message);
+    auto hop = seal_hop_record(*cipher_, std::move(message));
     if (!hop) {
       fail("cannot seal a hop record: " + hop.error().message(), out, false);
       return out;
@@ -85,13 +94,16 @@ ChannelCore::Actions ChannelCore::from_local(Message message, Time) {
     out.push_back(Send{Message{peer_route_, Route(1, decryptor_), std::move(*hop)}});
     return out;
   }
-  auto inner = wire::encode_message(message);
-  if (!inner) {
+  // The record's plaintext is the payload with the routes behind it (wire/message_codec.hpp), made in place.
+  Bytes inner = std::move(message.payload);
+  if (const std::error_code error = wire::append_route_trailer(message.onward, message.return_route, inner)) {
+    wire::give_buffer(std::move(inner));
     out.push_back(Log{true, "secure channel " + decryptor_.value + ": dropped a message for " +
-                                to_string(message.onward) + ": " + inner.error().message()});
+                                to_string(message.onward) + ": " + error.message()});
     return out;
   }
-  seal_and_send(kRecordType, *inner, out);
+  seal_and_send(kRecordType, inner, out);
+  wire::give_buffer(std::move(inner));
   return out;
 }
 
@@ -111,7 +123,7 @@ ChannelCore::Actions ChannelCore::on_record(ByteView record, Time now) {
   if (!plaintext) return out;
   authenticated(now, out);
   last_data_ = now;
-  auto inner = wire::decode_message(*plaintext);
+  auto inner = wire::take_route_trailer(std::move(*plaintext));
   if (!inner) {
     fail("malformed message inside a record: " + inner.error().message(), out);
     return out;

@@ -9,16 +9,17 @@
 namespace portico::channel {
 namespace {
 
-constexpr std::string_view kBindingLabel = "portico/hop/1";
-constexpr std::size_t kBoundHeadBytes = 1 + kRecordNonceBytes;  // the body's type and nonce
+constexpr std::string_view kBindingLabel = "portico/hop/2";
 
-Bytes binding_of(ByteView body) {
+// The binding of a body whose first byte is `body_type` (in a hop record, that byte's place holds 07).
+Bytes binding_of(std::uint8_t body_type, ByteView body) {
   Bytes ad;
-  ad.reserve(kBindingLabel.size() + 4 + kBoundHeadBytes + kTagLen);
+  ad.reserve(kBindingLabel.size() + 4 + 1 + kRecordNonceBytes + kTagLen);
   wire::ByteWriter out(ad);
   out.raw(as_bytes(kBindingLabel));
   out.u32_be(static_cast<std::uint32_t>(body.size()));
-  out.raw(body.first(kBoundHeadBytes));
+  out.u8(body_type);
+  out.raw(body.subspan(1, kRecordNonceBytes));
   out.raw(body.last(kTagLen));
   return ad;
 }
@@ -30,41 +31,40 @@ bool travels_as_hop_record(const Message& message) {
          is_sealed_type(message.payload.front()) && !message.onward.empty() && is_decryptor(message.onward.back());
 }
 
-Result<Bytes> seal_hop_record(TransportCipher& cipher, const Message& message) {
+Result<Bytes> seal_hop_record(TransportCipher& cipher, Message&& message) {
   if (!travels_as_hop_record(message)) return Error::bad_hop_record;
-  const ByteView body(message.payload);
-  auto header = wire::encode_message(Message{message.onward, message.return_route, {}});
-  if (!header) return header.error();
-  auto sealed = cipher.encrypt(*header, binding_of(body));
-  if (!sealed) return sealed.error();
-  Bytes record;
-  record.reserve(1 + wire::kMaxVarintBytes + sealed->size() + body.size());
-  wire::ByteWriter out(record);
-  out.u8(kHopType);
-  out.varint(static_cast<std::uint32_t>(sealed->size()));
-  out.raw(*sealed);
-  out.raw(body);
-  return record;
+  Bytes routes;
+  if (auto ec = wire::encode_routes(message.onward, message.return_route, routes)) return ec;
+  Bytes& record = message.payload;
+  const std::uint8_t body_type = record.front();
+  const std::size_t body_len = record.size();
+  if (auto ec = cipher.seal_into(routes, binding_of(body_type, record), record)) return ec;
+  const std::size_t header_len = record.size() - body_len;  // routes are at most ~16.5 KB: fits a u16
+  record.push_back(body_type);
+  record.push_back(static_cast<std::uint8_t>(header_len >> 8));
+  record.push_back(static_cast<std::uint8_t>(header_len & 0xff));
+  record.front() = kHopType;
+  return std::move(record);
 }
 
 Result<Message> open_hop_record(TransportCipher& cipher, Bytes&& payload) {
-  wire::ByteReader in(payload);
-  auto type = in.u8();
-  if (!type || *type != kHopType) return Error::bad_hop_record;
-  auto length = in.varint();
-  if (!length) return Error::bad_hop_record;
-  auto sealed = in.take(*length);
-  if (!sealed) return Error::bad_hop_record;
-  const std::size_t body_at = payload.size() - in.remaining();
-  const ByteView body = ByteView(payload).subspan(body_at);
-  if (body.size() < kMinHopBodyBytes || !is_sealed_type(body.front())) return Error::bad_hop_record;
-  auto header = cipher.decrypt(*sealed, binding_of(body));
-  if (!header) return header.error();
+  if (payload.size() < kMinHopBodyBytes + kHopTailBytes || payload.front() != kHopType) return Error::bad_hop_record;
+  const std::size_t size = payload.size();
+  const std::uint8_t body_type = payload[size - 3];
+  const std::size_t header_len = (std::size_t{payload[size - 2]} << 8) | payload[size - 1];
+  if (header_len + kHopTailBytes + kMinHopBodyBytes > size || !is_sealed_type(body_type)) return Error::bad_hop_record;
+  const std::size_t body_len = size - kHopTailBytes - header_len;
+  const ByteView body = ByteView(payload).first(body_len);
+  Bytes header;
+  if (auto ec = cipher.open_into(ByteView(payload).subspan(body_len, header_len), binding_of(body_type, body), header)) {
+    return ec;
+  }
   // Authenticated from here on (the header is the peer's); a malformed one is the peer's fault, not a forgery.
-  auto routes = wire::decode_message(*header);
+  auto routes = wire::decode_message(header);
   if (!routes || !routes->payload.empty()) return Error::bad_hop_record;
+  payload.resize(body_len);
+  payload.front() = body_type;
   Message message{std::move(routes->onward), std::move(routes->return_route), std::move(payload)};
-  message.payload.erase(message.payload.begin(), message.payload.begin() + static_cast<std::ptrdiff_t>(body_at));
   message.sealed_end_to_end = true;
   if (!travels_as_hop_record(message)) return Error::bad_hop_record;
   return message;

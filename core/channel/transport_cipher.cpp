@@ -33,6 +33,13 @@ TransportCipher TransportCipher::starting_at_nonce_for_testing(TransportState&& 
 }
 
 Result<Bytes> TransportCipher::encrypt(ByteView plaintext, ByteView ad) {
+  Bytes record;
+  record.reserve(kRecordOverheadBytes + plaintext.size());
+  if (const std::error_code error = seal_into(plaintext, ad, record)) return error;
+  return record;
+}
+
+std::error_code TransportCipher::seal_into(ByteView plaintext, ByteView ad, Bytes& out) {
   if (plaintext.size() > kMaxRecordPlaintextBytes) return Error::record_too_large;
   const std::uint64_t nonce = state_.send().nonce();
   // Hard stop: 2^64-1 is REKEY()'s nonce, and a counter must never wrap.
@@ -45,13 +52,15 @@ Result<Bytes> TransportCipher::encrypt(ByteView plaintext, ByteView ad) {
   for (std::uint64_t i = send_interval_; i < interval; ++i) {
     if (const std::error_code error = next.rekey()) return error;
   }
-  Bytes record;
-  record.reserve(kRecordOverheadBytes + plaintext.size());
-  put_u64_be(nonce, record);
-  if (const std::error_code error = next.encrypt_with_ad(ad, plaintext, record)) return error;
+  const std::size_t start = out.size();
+  put_u64_be(nonce, out);
+  if (const std::error_code error = next.encrypt_with_ad(ad, plaintext, out)) {
+    out.resize(start);
+    return error;
+  }
   state_.send() = std::move(next);
   send_interval_ = interval;
-  return record;
+  return {};
 }
 
 std::error_code TransportCipher::check_replay(std::uint64_t nonce) const {
@@ -92,6 +101,12 @@ void TransportCipher::accept(std::uint64_t nonce) {
 }
 
 Result<Bytes> TransportCipher::decrypt(ByteView record, ByteView ad) {
+  Bytes plaintext;
+  if (const std::error_code error = open_into(record, ad, plaintext)) return error;
+  return plaintext;
+}
+
+std::error_code TransportCipher::open_into(ByteView record, ByteView ad, Bytes& out) {
   if (record.size() < kRecordOverheadBytes) return Error::record_too_short;
   if (record.size() > kRecordOverheadBytes + kMaxRecordPlaintextBytes) return Error::record_too_large;
   const std::uint64_t nonce = get_u64_be(record);
@@ -116,8 +131,7 @@ Result<Bytes> TransportCipher::decrypt(ByteView record, ByteView ad) {
   }
 
   key->set_nonce(nonce);
-  Bytes plaintext;
-  if (const std::error_code error = key->decrypt_with_ad(ad, record.subspan(kRecordNonceBytes), plaintext)) {
+  if (const std::error_code error = key->decrypt_with_ad(ad, record.subspan(kRecordNonceBytes), out)) {
     return error;
   }
 
@@ -128,7 +142,7 @@ Result<Bytes> TransportCipher::decrypt(ByteView record, ByteView ad) {
     receive_interval_ = interval;
   }
   accept(nonce);
-  return plaintext;
+  return {};
 }
 
 Result<Bytes> PlainNoiseTransport::write_message(ByteView payload) {

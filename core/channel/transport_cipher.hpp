@@ -54,9 +54,14 @@ class TransportCipher {
   // `ad` is authenticated with the record but not carried in it (the hop header's binding to the end-to-end
   // record it travels with, channel_core.hpp); the receiver must give the same bytes.
   Result<Bytes> encrypt(ByteView plaintext, ByteView ad = {});
+  // The same record appended to `out` (the bulk path: a buffer the caller chose, with room behind it); on error
+  // `out` is unchanged. `plaintext` and `ad` must not point into `out`.
+  std::error_code seal_into(ByteView plaintext, ByteView ad, Bytes& out);
   // The plaintext of a record. Every refusal (record_too_short, nonce_replayed, nonce_too_old,
   // nonce_too_far_ahead, nonce_exhausted, decrypt_failed) leaves the cipher as it was.
   Result<Bytes> decrypt(ByteView record, ByteView ad = {});
+  // The same plaintext appended to `out`; on a refusal `out` is unchanged too.
+  std::error_code open_into(ByteView record, ByteView ad, Bytes& out);
 
   Role role() const { return state_.role(); }
   CipherKind cipher() const { return state_.cipher(); }

@@ -162,7 +162,8 @@ asio::awaitable<void> PortalStream::read_loop() {
   auto self = shared_from_this();
   while (state_ == State::open && flow_.send_credit() > 0) {
     const std::size_t room = std::min(flow_.send_credit(), kMaxDataBytes);
-    Bytes payload = wire::take_buffer(1 + room);
+    // Room behind the chunk for the routes the end-to-end channel appends to it (its record's plaintext).
+    Bytes payload = wire::take_buffer(1 + room + wire::kTrailerRoomBytes);
     payload.resize(1 + room);
     payload[0] = kDataType;
     std::error_code ec;
@@ -197,7 +198,9 @@ asio::awaitable<void> PortalStream::read_loop() {
     if (n < kSmallReadBytes) {
       // An interactive read: carry it in a buffer its size and keep the chunk buffer for the next read, so
       // thousands of mostly idle connections do not each hold (or fragment the heap with) a chunk.
-      Bytes small(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(1 + n));
+      Bytes small;
+      small.reserve(1 + n + wire::kTrailerRoomBytes);
+      small.assign(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(1 + n));
       wire::give_buffer(std::move(payload));
       payload = std::move(small);
     } else {

@@ -16,6 +16,9 @@ Bytes take_buffer(std::size_t capacity) {
     buffer.reserve(capacity);
     return buffer;
   }
+  // Whole size classes, so that a chunk read from a socket, the record sealing it and the frame carrying that
+  // record (each a little larger than the last) all fit the same pooled buffers.
+  capacity = (capacity + kMinPooledBytes - 1) / kMinPooledBytes * kMinPooledBytes;
   auto& buffers = pool();
   for (std::size_t i = buffers.size(); i-- > 0;) {
     if (buffers[i].capacity() >= capacity) {

@@ -14,6 +14,10 @@ namespace portico::wire {
 inline constexpr std::size_t kMinPooledBytes = 16 * 1024;
 inline constexpr std::size_t kMaxPooledBytes = 512 * 1024;
 inline constexpr std::size_t kMaxPooled = 64;
+// Room a chunk's buffer keeps behind its bytes for what the channels append in place: the routes behind a
+// record's payload (wire/message_codec.hpp) and a hop header (channel/hop_record.hpp). Routes that need more
+// make the buffer grow once (a copy), which typical routes (a few short hops) never do.
+inline constexpr std::size_t kTrailerRoomBytes = 512;
 
 // An empty buffer with room for at least `capacity` bytes (from the pool when that is chunk-sized).
 Bytes take_buffer(std::size_t capacity);

@@ -55,6 +55,17 @@ std::error_code encode_message_head(const Message& message, Bytes& out) {
   return {};
 }
 
+std::error_code encode_routes(const Route& onward, const Route& return_route, Bytes& out) {
+  if (auto ec = check_route(onward)) return ec;
+  if (auto ec = check_route(return_route)) return ec;
+  ByteWriter w(out);
+  w.u8(kRoutingVersion);
+  write_route(w, onward);
+  write_route(w, return_route);
+  w.varint(0);
+  return {};
+}
+
 std::error_code encode_message(const Message& message, Bytes& out) {
   if (auto ec = encode_message_head(message, out)) return ec;
   ByteWriter(out).raw(message.payload);
@@ -82,9 +93,42 @@ Result<Message> decode_message(ByteView input) {
   auto payload = r.take(*len);
   if (!payload) return payload.error();
   if (!r.at_end()) return Error::trailing_bytes;
-  Bytes bytes = take_buffer(payload->size());  // a recycled chunk buffer for bulk payloads
+  // A recycled chunk buffer for bulk payloads, with room behind for what a channel appends to it.
+  Bytes bytes = take_buffer(payload->empty() ? 0 : payload->size() + kTrailerRoomBytes);
   bytes.assign(payload->begin(), payload->end());
   return Message{std::move(*onward), std::move(*return_route), std::move(bytes)};
+}
+
+std::error_code append_route_trailer(const Route& onward, const Route& return_route, Bytes& out) {
+  if (out.size() > kMaxPayloadBytes) return Error::payload_too_large;
+  const std::size_t start = out.size();
+  if (auto ec = encode_routes(onward, return_route, out)) return ec;
+  const std::size_t routes_len = out.size() - start;  // at most 2 x (varint + 32 x 258): fits a u16
+  out.push_back(static_cast<std::uint8_t>(routes_len >> 8));
+  out.push_back(static_cast<std::uint8_t>(routes_len & 0xff));
+  return {};
+}
+
+Result<Message> take_route_trailer(Bytes&& inner) {
+  if (inner.size() < 2) return Error::truncated;
+  const std::size_t routes_len = (std::size_t{inner[inner.size() - 2]} << 8) | inner[inner.size() - 1];
+  if (routes_len + 2 > inner.size()) return Error::truncated;
+  const std::size_t payload_len = inner.size() - 2 - routes_len;
+  if (payload_len > kMaxPayloadBytes) return Error::payload_too_large;
+  ByteReader r(ByteView(inner).subspan(payload_len, routes_len));
+  auto version = r.u8();
+  if (!version) return version.error();
+  if (*version != kRoutingVersion) return Error::bad_version;
+  auto onward = read_route(r);
+  if (!onward) return onward.error();
+  auto return_route = read_route(r);
+  if (!return_route) return return_route.error();
+  auto len = r.varint();
+  if (!len) return len.error();
+  if (*len != 0) return Error::trailing_bytes;  // the payload is in front, not in the trailer
+  if (!r.at_end()) return Error::trailing_bytes;
+  inner.resize(payload_len);
+  return Message{std::move(*onward), std::move(*return_route), std::move(inner)};
 }
 
 }  // namespace portico::wire

@@ -28,4 +28,19 @@ std::error_code encode_message_head(const Message& message, Bytes& out);
 Result<Bytes> encode_message(const Message& message);
 Result<Message> decode_message(ByteView input);
 
+// A message inside a secure channel's record puts its payload first and its routes after it, so the receiver
+// hands the payload on where the record's plaintext already is (docs/protocol.md, "Secure channels"):
+//
+//   inner   = payload  routes  routes_len:u16be
+//   routes  = encode_message(onward, return, empty payload)
+//
+// Appends `onward` and `return_route` encoded as a message with an empty payload (what a trailer and a hop header
+// hold); on error `out` is unchanged.
+std::error_code encode_routes(const Route& onward, const Route& return_route, Bytes& out);
+// Appends the routes and their length behind the payload already in `out` (no copy of the payload); on error
+// `out` is unchanged.
+std::error_code append_route_trailer(const Route& onward, const Route& return_route, Bytes& out);
+// The message `inner` holds: its routes from the trailer, its payload `inner` itself, shortened in place.
+Result<Message> take_route_trailer(Bytes&& inner);
+
 }  // namespace portico::wire

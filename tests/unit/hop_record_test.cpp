@@ -35,9 +35,15 @@ Message sealed_message(TransportCipher& e2e, std::string_view plaintext) {
 }
 
 Bytes seal(TransportCipher& hop, const Message& message) {
-  auto record = seal_hop_record(hop, message);
+  auto record = seal_hop_record(hop, Message(message));
   EXPECT_TRUE(record.has_value()) << record.error().message();
   return *record;
+}
+
+// Where the header starts in a hop record: after the body (07 in its type byte's place), before the 3-byte tail.
+std::size_t header_at(const Bytes& record) {
+  const std::size_t header_len = (std::size_t{record[record.size() - 2]} << 8) | record[record.size() - 1];
+  return record.size() - kHopTailBytes - header_len;
 }
 
 TEST(HopRecord, CarriesTheRoutesSealedAndTheBodyAsItIs) {
@@ -45,9 +51,11 @@ TEST(HopRecord, CarriesTheRoutesSealedAndTheBodyAsItIs) {
   const Message message = sealed_message(e2e.sender, "portal bytes");
   const Bytes record = seal(hop.sender, message);
   EXPECT_EQ(record[0], kHopType);
-  // The body travels as it is, at the end; the routes are nowhere in clear.
+  // The body travels as it is, in front (its type byte at the tail); the routes are nowhere in clear.
   ASSERT_GT(record.size(), message.payload.size());
-  EXPECT_TRUE(std::equal(message.payload.begin(), message.payload.end(), record.end() - static_cast<std::ptrdiff_t>(message.payload.size())));
+  EXPECT_EQ(header_at(record), message.payload.size());
+  EXPECT_TRUE(std::equal(message.payload.begin() + 1, message.payload.end(), record.begin() + 1));
+  EXPECT_EQ(record[record.size() - 3], message.payload[0]);
   const std::string_view seen(reinterpret_cast<const char*>(record.data()), record.size());
   EXPECT_EQ(seen.find("forward_to_pg"), std::string_view::npos);
   auto opened = open_hop_record(hop.receiver, Bytes(record));
@@ -61,10 +69,29 @@ TEST(HopRecord, CarriesTheRoutesSealedAndTheBodyAsItIs) {
   EXPECT_EQ(std::string(as_chars(*plaintext)), "portal bytes");
 }
 
+TEST(HopRecord, ItsBufferIsTheBodysOwnWhenThereIsRoomBehindIt) {
+  Ciphers e2e, hop;
+  Message message = sealed_message(e2e.sender, std::string(60000, 'x'));
+  message.payload.reserve(message.payload.size() + 512);
+  const std::uint8_t* const body_bytes = message.payload.data();
+  auto record = seal_hop_record(hop.sender, std::move(message));
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->data(), body_bytes) << "sealed in place: the body did not move";
+  auto opened = open_hop_record(hop.receiver, std::move(*record));
+  ASSERT_TRUE(opened.has_value());
+  EXPECT_EQ(opened->payload.data(), body_bytes) << "opened in place: the body did not move";
+}
+
 TEST(HopRecord, ATamperedHeaderIsRefused) {
   Ciphers e2e, hop;
   const Bytes record = seal(hop.sender, sealed_message(e2e.sender, "x"));
-  for (std::size_t at = 2; at < 2 + 8 + 16; ++at) {  // nonce and header ciphertext
+  const std::size_t header = header_at(record);
+  for (std::size_t at = header; at < header + 8 + 16; ++at) {  // nonce and header ciphertext
+    Bytes tampered = record;
+    tampered[at] ^= 0x01;
+    EXPECT_FALSE(open_hop_record(hop.receiver, std::move(tampered)).has_value()) << "byte " << at;
+  }
+  for (std::size_t at = record.size() - 2; at < record.size(); ++at) {  // the header's length
     Bytes tampered = record;
     tampered[at] ^= 0x01;
     EXPECT_FALSE(open_hop_record(hop.receiver, std::move(tampered)).has_value()) << "byte " << at;
@@ -76,11 +103,11 @@ TEST(HopRecord, TheBoundPartsOfTheBodyCannotChange) {
   Ciphers e2e, hop;
   const Message message = sealed_message(e2e.sender, "some portal data");
   const Bytes record = seal(hop.sender, message);
-  const std::size_t body_at = record.size() - message.payload.size();
-  // The body's type, nonce, tag and length are bound to the header.
-  std::vector<std::size_t> bound;
-  for (std::size_t i = 0; i < 9; ++i) bound.push_back(body_at + i);
-  for (std::size_t i = record.size() - 16; i < record.size(); ++i) bound.push_back(i);
+  const std::size_t body_len = header_at(record);
+  // The body's type (kept at the tail), nonce, tag and length are bound to the header.
+  std::vector<std::size_t> bound{record.size() - 3};
+  for (std::size_t i = 1; i < 9; ++i) bound.push_back(i);
+  for (std::size_t i = body_len - 16; i < body_len; ++i) bound.push_back(i);
   for (const std::size_t at : bound) {
     Bytes tampered = record;
     tampered[at] ^= 0x80;
@@ -94,7 +121,7 @@ TEST(HopRecord, TheBoundPartsOfTheBodyCannotChange) {
   EXPECT_FALSE(open_hop_record(hop.receiver, std::move(shorter)).has_value());
   // A flipped ciphertext byte passes the hop (only the end-to-end key covers it) and fails at the far end.
   Bytes tampered = record;
-  tampered[body_at + 9] ^= 0x01;
+  tampered[9] ^= 0x01;
   auto opened = open_hop_record(hop.receiver, std::move(tampered));
   ASSERT_TRUE(opened.has_value());
   EXPECT_EQ(e2e.receiver.decrypt(ByteView(opened->payload).subspan(1)).error(), Error::decrypt_failed);
@@ -106,9 +133,9 @@ TEST(HopRecord, BodiesCannotBeSwappedBetweenRecords) {
   const Message second = sealed_message(e2e.sender, "other one");  // the same length
   const Bytes one = seal(hop.sender, first), two = seal(hop.sender, second);
   ASSERT_EQ(one.size(), two.size());
-  const std::size_t body_at = one.size() - first.payload.size();
-  Bytes swapped(one.begin(), one.begin() + static_cast<std::ptrdiff_t>(body_at));
-  swapped.insert(swapped.end(), two.begin() + static_cast<std::ptrdiff_t>(body_at), two.end());
+  const std::size_t body_len = header_at(one);
+  Bytes swapped(two.begin(), two.begin() + static_cast<std::ptrdiff_t>(body_len));
+  swapped.insert(swapped.end(), one.begin() + static_cast<std::ptrdiff_t>(body_len), one.end());
   EXPECT_EQ(open_hop_record(hop.receiver, std::move(swapped)).error(), Error::decrypt_failed);
   EXPECT_TRUE(open_hop_record(hop.receiver, Bytes(one)).has_value());
   EXPECT_TRUE(open_hop_record(hop.receiver, Bytes(two)).has_value());
@@ -125,8 +152,9 @@ TEST(HopRecord, AHeaderIsNotARecordNorTheOtherWayRound) {
   Ciphers e2e, hop;
   const Bytes record = seal(hop.sender, sealed_message(e2e.sender, "x"));
   // The sealed header, offered as an ordinary record: its associated data differs.
-  const std::size_t header_len = record[1];
-  EXPECT_EQ(hop.receiver.decrypt(ByteView(record).subspan(2, header_len)).error(), Error::decrypt_failed);
+  const std::size_t header = header_at(record);
+  const ByteView sealed_header = ByteView(record).subspan(header, record.size() - kHopTailBytes - header);
+  EXPECT_EQ(hop.receiver.decrypt(sealed_header).error(), Error::decrypt_failed);
 }
 
 TEST(HopRecord, OnlyMarkedSealedChannelMessagesForADecryptorTravelSo) {

@@ -229,5 +229,57 @@ TEST(MessageCodec, ErrorsAreDistinctAndNamed) {
   EXPECT_EQ(messages.size(), std::size(all));
 }
 
+// A record's plaintext: the payload first, the routes behind it, so the receiver keeps the payload where it is.
+TEST(RouteTrailer, RoundTripsWithThePayloadInPlace) {
+  const Message m = sample();
+  Bytes inner = m.payload;
+  inner.reserve(inner.size() + 256);
+  ASSERT_FALSE(append_route_trailer(m.onward, m.return_route, inner));
+  EXPECT_TRUE(std::equal(m.payload.begin(), m.payload.end(), inner.begin())) << "the payload stays in front";
+  const std::uint8_t* const at = inner.data();
+  auto decoded = take_route_trailer(std::move(inner));
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  EXPECT_EQ(*decoded, m);
+  EXPECT_EQ(decoded->payload.data(), at) << "the payload was not moved";
+}
+
+TEST(RouteTrailer, EmptyPayloadAndEmptyRoutes) {
+  Bytes inner;
+  ASSERT_FALSE(append_route_trailer({}, {}, inner));
+  auto decoded = take_route_trailer(std::move(inner));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(*decoded, Message{});
+}
+
+TEST(RouteTrailer, MalformedTrailersAreRefused) {
+  const Message m = sample();
+  Bytes good = m.payload;
+  ASSERT_FALSE(append_route_trailer(m.onward, m.return_route, good));
+  EXPECT_EQ(take_route_trailer(Bytes{}).error(), Error::truncated);
+  EXPECT_EQ(take_route_trailer(Bytes{0x00}).error(), Error::truncated);
+  Bytes too_long = good;  // a length beyond the input
+  too_long[too_long.size() - 2] = 0xff;
+  EXPECT_EQ(take_route_trailer(std::move(too_long)).error(), Error::truncated);
+  Bytes one_less = good;  // the routes' length one short: the routes lose their last byte
+  one_less.back() -= 1;
+  EXPECT_FALSE(take_route_trailer(std::move(one_less)).has_value());
+  Bytes bad_version = good;
+  const std::size_t routes_len = good[good.size() - 1];
+  bad_version[good.size() - 2 - routes_len] = 9;
+  EXPECT_EQ(take_route_trailer(std::move(bad_version)).error(), Error::bad_version);
+  // A trailer that claims a payload of its own.
+  Bytes with_payload = text("ab");
+  ASSERT_FALSE(encode_message(Message{m.onward, m.return_route, text("x")}, with_payload));
+  const std::size_t n = with_payload.size() - 2;
+  with_payload.push_back(static_cast<std::uint8_t>(n >> 8));
+  with_payload.push_back(static_cast<std::uint8_t>(n & 0xff));
+  EXPECT_FALSE(take_route_trailer(std::move(with_payload)).has_value());
+  Message too_many = m;
+  too_many.onward = hops(kMaxRouteHops + 1);
+  Bytes untouched = text("payload");
+  EXPECT_EQ(append_route_trailer(too_many.onward, too_many.return_route, untouched), Error::too_many_hops);
+  EXPECT_EQ(untouched, text("payload")) << "unchanged on error";
+}
+
 }  // namespace
 }  // namespace portico::wire
