@@ -139,13 +139,16 @@ agent_env=(env -u OCKAM_LISTEN -u OCKAM_HUB -u OCKAM_IN -u OCKAM_OUT -u OCKAM_FO
   -u OCKAM_ENROLL -u OCKAM_HUB_IDENTITY -u OCKAM_ALLOW -u OCKAM_METRICS -u OCKAM_CREDENTIAL_TTL -u BALENA_DEVICE_UUID
   OCKAM_LOG=info)
 
-# start_hub PORT: the hub, and hub_token: an enrollment token for the nodes. Sets hub_pid.
+# start_hub PORT: the hub, and the enrollment tokens: hub_token for outlets (role=device), operator_token for
+# inlets (role=operator: what outlets admit by default). Sets hub_pid.
 start_hub() {
   mkdir -p "$work/data-hub"
   start hub "${agent_env[@]}" OCKAM_LISTEN=127.0.0.1:$1 OCKAM_DATA="$work/data-hub" "$portico"
   hub_pid=$last_pid
   wait_for_log "$work/hub.log" "hub listening on 127\.0\.0\.1:$1"
   hub_token=$(OCKAM_DATA="$work/data-hub" "$portico" token --uses 100 role=device 2>/dev/null) || fail "portico token failed"
+  operator_token=$(OCKAM_DATA="$work/data-hub" "$portico" token --uses 100 role=operator 2>/dev/null) ||
+    fail "portico token failed"
 }
 
 # start_outlet NAME HUB_PORT TARGET_PORT: an enrolled outlet in front of the target, registering relay NAME
@@ -162,7 +165,7 @@ wait_outlet() { wait_for_log "$work/$1-outlet.log" "outlet ready: relay \"$1\"";
 start_inlet() {
   mkdir -p "$work/data-$1-inlet"
   start "$1-inlet" "${agent_env[@]}" OCKAM_HUB=127.0.0.1:$2 OCKAM_IN=127.0.0.1:$3 OCKAM_FORWARD="$1" \
-    OCKAM_DATA="$work/data-$1-inlet" OCKAM_ENROLL="$hub_token" "$portico"
+    OCKAM_DATA="$work/data-$1-inlet" OCKAM_ENROLL="$operator_token" "$portico"
 }
 wait_inlet() {
   wait_for_log "$work/$1-inlet.log" "inlet listening on 127\.0\.0\.1:$2"

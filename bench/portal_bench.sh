@@ -168,7 +168,7 @@ done
 
 # Portico: hub, outlet in front of the iperf3 server, inlet. ROLE is baseline or current.
 start_portico() {
-  local role=$1 bin=$2 hp lp token=""
+  local role=$1 bin=$2 hp lp token="" operator_token=""
   hp=$(free_port); lp=$(free_port)
   mkdir -p "$work/$role-hub" "$work/$role-outlet" "$work/$role-inlet"
   start "$role-hub" "${agent_env[@]}" OCKAM_LOG=info OCKAM_LISTEN=127.0.0.1:$hp OCKAM_DATA="$work/$role-hub" "$bin"
@@ -176,13 +176,15 @@ start_portico() {
   wait_for_log "$work/$role-hub.log" "hub listening on 127\.0\.0\.1:$hp"
   if [ "$role" = current ]; then
     token=$(OCKAM_DATA="$work/$role-hub" "$bin" token --uses 10 role=device 2>/dev/null) || fail "portico token failed"
+    operator_token=$(OCKAM_DATA="$work/$role-hub" "$bin" token --uses 10 role=operator 2>/dev/null) ||
+      fail "portico token failed"
   fi
   start "$role-outlet" "${agent_env[@]}" OCKAM_LOG=info OCKAM_HUB=127.0.0.1:$hp OCKAM_OUT=127.0.0.1:$iperf_port \
     OCKAM_RELAY=bench OCKAM_DATA="$work/$role-outlet" ${token:+OCKAM_ENROLL=$token} "$bin"
   local outlet=$last_pid
   wait_for_log "$work/$role-outlet.log" "outlet ready: relay \"bench\""
   start "$role-inlet" "${agent_env[@]}" OCKAM_LOG=info OCKAM_HUB=127.0.0.1:$hp OCKAM_IN=127.0.0.1:$lp \
-    OCKAM_FORWARD=bench OCKAM_DATA="$work/$role-inlet" ${token:+OCKAM_ENROLL=$token} "$bin"
+    OCKAM_FORWARD=bench OCKAM_DATA="$work/$role-inlet" ${operator_token:+OCKAM_ENROLL=$operator_token} "$bin"
   local inlet=$last_pid
   wait_for_log "$work/$role-inlet.log" "inlet listening on 127\.0\.0\.1:$lp"
   [ "$role" = current ] && wait_for_log "$work/$role-inlet.log" "member of hub"

@@ -97,6 +97,19 @@ for preset in $presets; do
       ctest --preset "$preset"
       part_done
       if [ "$preset" = default ]; then
+        # What a newcomer runs first, as the README gives it, and the benchmark harness on tiny amounts (bench/run.sh
+        # needs root for sshd; the figures of a smoke run mean nothing, only that every part ran).
+        part "the README's demo, and bench/run.sh as a smoke run"
+        demo_out=$(scripts/demo.sh 2>&1) || { echo "$demo_out" | tail -n 30; echo "scripts/demo.sh failed"; exit 1; }
+        grep -q "Hello from behind the NAT" <<<"$demo_out" || { echo "$demo_out" | tail -n 30; echo "the demo's page did not come through"; exit 1; }
+        echo "demo: the page came through the inlet"
+        if [ "$(id -u)" -eq 0 ]; then
+          bench_out=$(BENCH_SMOKE=1 bench/run.sh 2>&1) || { echo "$bench_out" | tail -n 40; echo "bench/run.sh (smoke) failed"; exit 1; }
+          echo "bench smoke run: $(grep -c '' build/bench-smoke/benchmarks.md) lines in build/bench-smoke/benchmarks.md"
+        else
+          echo "NOTE: bench/run.sh smoke run skipped (needs root for sshd)"
+        fi
+        part_done
         part "static amd64 binary (finds its hub by name with no libc beside it)"
         cmake --preset static >/dev/null
         cmake --build --preset static -j "$jobs"
