@@ -152,11 +152,12 @@ start_hub() {
 }
 
 # start_outlet NAME HUB_PORT TARGET_PORT: an enrolled outlet in front of the target, registering relay NAME
-# (wait_outlet NAME waits for it). Sets last_pid.
+# (wait_outlet NAME waits for it), with the variables in outlet_extra_env (an array) too. Sets last_pid.
+outlet_extra_env=()
 start_outlet() {
   mkdir -p "$work/data-$1-outlet"
-  start "$1-outlet" "${agent_env[@]}" OCKAM_HUB=127.0.0.1:$2 OCKAM_OUT=127.0.0.1:$3 OCKAM_RELAY="$1" \
-    OCKAM_DATA="$work/data-$1-outlet" OCKAM_ENROLL="$hub_token" "$portico"
+  start "$1-outlet" "${agent_env[@]}" "${outlet_extra_env[@]}" OCKAM_HUB=127.0.0.1:$2 OCKAM_OUT=127.0.0.1:$3 \
+    OCKAM_RELAY="$1" OCKAM_DATA="$work/data-$1-outlet" OCKAM_ENROLL="$hub_token" "$portico"
 }
 wait_outlet() { wait_for_log "$work/$1-outlet.log" "outlet ready: relay \"$1\""; }
 

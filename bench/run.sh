@@ -108,6 +108,10 @@ start_hub "$hub_port"
 declare -A ports procs outlet_of inlet_of  # ports[PATH-TARGET]: where a client connects; procs: ROLE=PID ...
 for target in iperf redis idle; do  # all three outlets at once, then the inlets (each waits for its outlet)
   tp_var=${target}_port
+  # The idle outlet serves one inlet (one peer) with every idle connection: it needs more than the default 256
+  # streams per peer (a limit against a member that hogs an outlet, not a capacity).
+  outlet_extra_env=()
+  [ "$target" = idle ] && outlet_extra_env=(OCKAM_MAX_STREAMS_PER_PEER=$((max_idle + 100)))
   start_outlet "bench-$target" "$hub_port" "${!tp_var}"; outlet_of[$target]=$last_pid
 done
 for target in iperf redis idle; do wait_outlet "bench-$target"; done

@@ -162,9 +162,9 @@ asio::awaitable<void> PortalStream::read_loop() {
   auto self = shared_from_this();
   while (state_ == State::open && flow_.send_credit() > 0) {
     const std::size_t room = std::min(flow_.send_credit(), kMaxDataBytes);
-    // Room behind the chunk for the routes the end-to-end channel appends to it (its record's plaintext).
-    Bytes payload = wire::take_buffer(1 + room + wire::kTrailerRoomBytes);
-    payload.resize(1 + room);
+    // Room behind the chunk for the routes the end-to-end channel appends to it (its record's plaintext). A
+    // recycled buffer that is not zero-filled again: only the n bytes read are ever sent.
+    Bytes payload = wire::take_sized_buffer(1 + room, 1 + room + wire::kTrailerRoomBytes);
     payload[0] = kDataType;
     std::error_code ec;
     const std::size_t n = stream_->read_available({payload.data() + 1, room}, ec);

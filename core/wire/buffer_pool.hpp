@@ -21,6 +21,11 @@ inline constexpr std::size_t kTrailerRoomBytes = 512;
 
 // An empty buffer with room for at least `capacity` bytes (from the pool when that is chunk-sized).
 Bytes take_buffer(std::size_t capacity);
+// A buffer of `size` bytes whose contents are unspecified (what its last user left, zeros where it had none),
+// with room for `capacity` (>= size): a socket read's destination. A pooled buffer keeps the size it was given
+// back with, so taking it again for a read costs no zero-filling (vector::resize only fills what it adds).
+// Its bytes past what the reader fills are stale data of this process: never send more than was read.
+Bytes take_sized_buffer(std::size_t size, std::size_t capacity);
 // Keeps `buffer`'s memory for a later take_buffer() when it is chunk-sized and the pool has room; else frees it.
 void give_buffer(Bytes&& buffer);
 // Buffers held by this thread's pool (for tests).
