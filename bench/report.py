@@ -101,16 +101,21 @@ def main():
     w(f"Load average (1, 5, 15 min): {meta.get('load_start', '?')} at start, {meta.get('load_end', '?')} at end; "
       f"the run took {meta.get('seconds', '?')} s")
     try:
-        busy = max(float(meta.get(k, "0").split()[0]) for k in ("load_start", "load_end")) > float(meta.get("cpus", "1"))
+        # The load at the start says whether other work shared the machine; the load at the end is mostly the
+        # benchmark's own processes (five or more per path on a 2-CPU machine).
+        busy = float(meta.get("load_start", "0").split()[0]) > float(meta.get("cpus", "1"))
     except ValueError:
         busy = False
     if meta.get("mode") == "smoke":
         w("")
         w("A smoke run: tiny amounts (16 MB per iperf3 run, the sender's figure), so the figures only show that every")
         w("part of the harness works; measure with a full run.")
+    if not busy:
+        w("")
+        w("The machine was quiet at the start (load below its CPU count); the load at the end is the benchmark's own.")
     if busy:
         w("")
-        w("The load average was above the number of CPUs: other work shared the machine, so the absolute figures and")
+        w("The load average was above the number of CPUs at the start: other work shared the machine, so the absolute figures and")
         w("above all the latency percentiles say more about the scheduler than about the tunnels; CPU per MB and the")
         w("ratios between paths (interleaved round by round) are the figures to read.")
     w("")

@@ -22,6 +22,7 @@
 #   tests/docker/docker_test.sh           (as root; needs a Debian mirror for debootstrap and apt)
 # Skips with a loud message when not root or when no docker binary can be had; under CI=true it fails instead.
 # Environment: PORTICO_DOCKER_KEEP=1 keeps the private engine running afterwards (its data root caches layers);
+# PORTICO_DOCKER_BINARIES=DIR copies each image's static binary there as portico-amd64, -arm64, -armv7;
 # PORTICO_HUB_OUTAGE=SECONDS shortens the hub outage (default 120) when iterating locally.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -176,6 +177,11 @@ for arch in aarch64 armv7hf amd64; do
   file -b "$work/bin-$arch" | grep -q "statically linked" || fail "balena $arch: not static"
   [ "$(sort -u "$work/sums-$arch" | wc -l)" = 1 ] || echo "NOTE: balena $arch binary differs from docker/Dockerfile's $same"
   echo "balena build $arch: $(size_mb "$tag:balena-$arch") MB, $(file -b "$work/bin-$arch" | cut -d, -f1-2), portico version ok"
+  # The images' static binaries, for the checks scripts/test.sh runs on them afterwards (docker/Dockerfile's).
+  if [ -n "${PORTICO_DOCKER_BINARIES:-}" ]; then
+    mkdir -p "$PORTICO_DOCKER_BINARIES"
+    cp "$work/bin-$arch" "$PORTICO_DOCKER_BINARIES/portico-$same"
+  fi
 done
 echo "balena-equivalent builds of Dockerfile.template (aarch64, armv7hf, amd64) and runs: $(since "$t") s"
 
