@@ -142,7 +142,7 @@ class ChannelCore {
   std::optional<Bytes> open(ByteView record, std::string_view what, Actions& out);
   void authenticated(Time now, Actions& out);
   void reject(std::string_view what, Actions& out);
-  void seal_and_send(std::uint8_t type, ByteView plaintext, Actions& out);
+  void seal_and_send(std::uint8_t type, ByteView plaintext, Actions& out, bool control_lane = false);
   void send_ping(Time now, Actions& out);
   Message to_peer(std::uint8_t type, ByteView body) const;
   void stamp_origin();

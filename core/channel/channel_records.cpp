@@ -50,7 +50,7 @@ void ChannelCore::authenticated(Time now, Actions&) { last_authenticated_ = now;
 
 // The message is built where it will be sent from: type, then the record sealed straight behind it, with room
 // left behind that for the hop header a channel it crosses appends (hop_record.hpp).
-void ChannelCore::seal_and_send(std::uint8_t type, ByteView plaintext, Actions& out) {
+void ChannelCore::seal_and_send(std::uint8_t type, ByteView plaintext, Actions& out, bool control_lane) {
   const std::size_t size = 1 + kRecordOverheadBytes + plaintext.size();
   Bytes payload = wire::take_buffer(size < wire::kMinPooledBytes ? size : size + wire::kTrailerRoomBytes);
   payload.push_back(type);
@@ -61,6 +61,7 @@ void ChannelCore::seal_and_send(std::uint8_t type, ByteView plaintext, Actions& 
   }
   Message message{peer_route_, Route(1, decryptor_), std::move(payload)};
   message.sealed_end_to_end = true;
+  message.control_lane = control_lane;
   out.push_back(Send{std::move(message)});
 }
 
@@ -68,7 +69,7 @@ void ChannelCore::send_ping(Time now, Actions& out) {
   Bytes ping{kControlPing};
   put_u64_be(next_ping_id_++, ping);
   last_ping_ = now;
-  seal_and_send(kControlType, ping, out);
+  seal_and_send(kControlType, ping, out, true);
 }
 
 ChannelCore::Actions ChannelCore::from_local(Message message, Time) {
@@ -85,13 +86,16 @@ ChannelCore::Actions ChannelCore::from_local(Message message, Time) {
     return out;
   }
   // Already sealed end to end: only its routes go under our keys, bound to it; the body crosses as it is.
+  const bool control_lane = message.control_lane;
   if (travels_as_hop_record(message)) {
     auto hop = seal_hop_record(*cipher_, std::move(message));
     if (!hop) {
       fail("cannot seal a hop record: " + hop.error().message(), out, false);
       return out;
     }
-    out.push_back(Send{Message{peer_route_, Route(1, decryptor_), std::move(*hop)}});
+    Message record{peer_route_, Route(1, decryptor_), std::move(*hop)};
+    record.control_lane = control_lane;
+    out.push_back(Send{std::move(record)});
     return out;
   }
   // The record's plaintext is the payload with the routes behind it (wire/message_codec.hpp), made in place.
@@ -102,7 +106,7 @@ ChannelCore::Actions ChannelCore::from_local(Message message, Time) {
                                 to_string(message.onward) + ": " + error.message()});
     return out;
   }
-  seal_and_send(kRecordType, inner, out);
+  seal_and_send(kRecordType, inner, out, control_lane);
   wire::give_buffer(std::move(inner));
   return out;
 }
@@ -197,7 +201,7 @@ ChannelCore::Actions ChannelCore::on_control(ByteView record, Time now) {
     case kControlPing: {
       Bytes pong{kControlPong};
       pong.insert(pong.end(), body.begin(), body.end());
-      seal_and_send(kControlType, pong, out);
+      seal_and_send(kControlType, pong, out, true);
       break;
     }
     case kControlPong:

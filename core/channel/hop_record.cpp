@@ -11,7 +11,9 @@
 namespace portico::channel {
 namespace {
 
-constexpr std::string_view kBindingLabel = "portico/hop/2";
+constexpr std::string_view kBindingLabel = "portico/hop/3";
+// The header's last byte: bit 0 is the control lane (Message::control_lane); the other bits are zero.
+constexpr std::uint8_t kControlLaneFlag = 0x01;
 
 constexpr std::size_t kBindingBytes = kBindingLabel.size() + 4 + 1 + kRecordNonceBytes + kTagLen;
 using Binding = std::array<std::uint8_t, kBindingBytes>;
@@ -46,6 +48,7 @@ Result<Bytes> seal_hop_record(TransportCipher& cipher, Message&& message) {
   if (!travels_as_hop_record(message)) return Error::bad_hop_record;
   Bytes& routes = scratch();
   if (auto ec = wire::encode_routes(message.onward, message.return_route, routes)) return ec;
+  routes.push_back(message.control_lane ? kControlLaneFlag : 0);
   Bytes& record = message.payload;
   const std::uint8_t body_type = record.front();
   const std::size_t body_len = record.size();
@@ -71,12 +74,15 @@ Result<Message> open_hop_record(TransportCipher& cipher, Bytes&& payload) {
     return ec;
   }
   // Authenticated from here on (the header is the peer's); a malformed one is the peer's fault, not a forgery.
-  auto routes = wire::decode_message(header);
+  if (header.empty() || (header.back() & ~kControlLaneFlag) != 0) return Error::bad_hop_record;
+  const bool control_lane = (header.back() & kControlLaneFlag) != 0;
+  auto routes = wire::decode_message(ByteView(header).first(header.size() - 1));
   if (!routes || !routes->payload.empty()) return Error::bad_hop_record;
   payload.resize(body_len);
   payload.front() = body_type;
   Message message{std::move(routes->onward), std::move(routes->return_route), std::move(payload)};
   message.sealed_end_to_end = true;
+  message.control_lane = control_lane;
   if (!travels_as_hop_record(message)) return Error::bad_hop_record;
   return message;
 }

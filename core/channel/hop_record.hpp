@@ -4,8 +4,9 @@
 // end-to-end body they travel with (docs/protocol.md, "Hop records"):
 //
 //   hop record = 07 body[1..] header body_type:u8 header_len:u16be
-//   header     = TransportCipher record of encode_routes(onward, return), ad = binding
-//   binding    = "portico/hop/2" || len(body):u32be || body[0..9) || body[len-16..len)
+//   header     = TransportCipher record of (encode_routes(onward, return) flags:u8), ad = binding
+//   flags      = bit 0: the message travels in the control lane (Message::control_lane); other bits zero
+//   binding    = "portico/hop/3" || len(body):u32be || body[0..9) || body[len-16..len)
 //   body       = the end-to-end channel message as it is: type:u8 nonce:u64be ciphertext tag:16
 //
 // The body stays where it is: sealing overwrites its type byte with 07 and appends the header behind it (into the

@@ -92,7 +92,7 @@ void PortalStream::on_keepalive() {
     return;
   }
   if (liveness_.heartbeat_due(now)) {
-    asio::co_spawn(stream_->executor(), send_to_peer(encode(Ping{})), asio::detached);
+    asio::co_spawn(stream_->executor(), send_to_peer(encode(Ping{}), true), asio::detached);
   }
   arm_keepalive();
 }
@@ -242,15 +242,16 @@ asio::awaitable<void> PortalStream::write_loop() {
     if (counters_) counters_->portal_bytes_out += n;
     if (bytes_) bytes_->out += n;
     if (const std::uint32_t credit = flow_.on_written(n); credit > 0 && !flow_.peer_eof()) {
-      co_await send_to_peer(encode(Credit{credit}));
+      co_await send_to_peer(encode(Credit{credit}), true);
     }
   }
   writing_ = false;
 }
 
-asio::awaitable<void> PortalStream::send_to_peer(Bytes payload) {
+asio::awaitable<void> PortalStream::send_to_peer(Bytes payload, bool control_lane) {
   liveness_.on_sent(Liveness::Clock::now());
   Message message{peer_route_, Route(1, address_), std::move(payload)};
+  message.control_lane = control_lane;
   co_await router_.send(std::move(message));
 }
 
@@ -263,6 +264,8 @@ void PortalStream::reset(const std::string& reason, bool tell_peer) {
   if (tell_peer && !peer_route_.empty()) {
     auto self = shared_from_this();
     Message message{peer_route_, Route(1, address_), encode(Reset{reason})};
+    // Once open, a reset may pass Data still on its way (thrown away anyway); before, it must follow the Open.
+    message.control_lane = state_ == State::open;
     asio::co_spawn(stream_->executor(), router_.send(std::move(message)), asio::detached);
   }
   close(reason);

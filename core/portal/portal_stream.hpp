@@ -93,7 +93,8 @@ class PortalStream final : public Worker, public std::enable_shared_from_this<Po
   void on_keepalive();
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
-  asio::awaitable<void> send_to_peer(Bytes payload);
+  // control_lane: the message may pass queued Data (Message::control_lane): Credit, Ping, Reset.
+  asio::awaitable<void> send_to_peer(Bytes payload, bool control_lane = false);
   void maybe_finish();
   void close(const std::string& reason);
 

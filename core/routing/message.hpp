@@ -35,6 +35,10 @@ struct Message {
   // channel that sealed it, and kept by a hop channel that carried it), so a channel it passes through protects
   // only its routes (docs/protocol.md, "Hop records").
   bool sealed_end_to_end = false;
+  // Control lane: a small message whose order against data does not matter (credit, pings, resets). A link queue
+  // lets it pass up to SendQueue::kMaxOvertaken queued messages, so it is never behind a window of data. Set
+  // by whoever makes it; kept through channels, and carried across a hop in the hop header (hop_record.hpp).
+  bool control_lane = false;
 
   friend bool operator==(const Message&, const Message&) = default;
 };

@@ -5,11 +5,19 @@
 // router never waits on a queue that another peer drains. It is bounded in bytes. Portal data is bounded
 // upstream by credit (a stream never has more in flight than its window), so a queue that grows past its bound
 // belongs to a peer that is not reading: the link calls it a slow consumer and closes it (TcpLink).
-// Messages leave in the order they came (records under one channel key must keep their nonce order).
+// Messages leave in the order they came (records under one channel key keep their nonce order), except that a
+// control-lane message (Message::control_lane: credit, pings, resets) passes the data queued behind the last
+// control message, as long as that data came at most kMaxOvertaken pushes before it. So a credit never waits
+// behind a window of someone's bulk, and no record ever arrives more than kMaxOvertaken places late for this
+// queue: two queues on a path (node, hub) make at most 2 x kMaxOvertaken, inside a channel's replay window
+// (channel/transport_cipher.hpp), so reordering never costs a record. Control messages keep their own order.
+// A control-lane message larger than kMaxControlBytes goes with the data (the lane is for small messages; a
+// member marking its bulk as control gains nothing).
 //
 // Thread safety: none; one io_context thread.
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 
 #include "routing/message.hpp"
@@ -20,6 +28,9 @@ class SendQueue {
  public:
   // What a queued message counts for beyond its payload (routes, frame header, bookkeeping).
   static constexpr std::size_t kPerMessageBytes = 128;
+  // How many places a control-lane message may move ahead, and how large it may be.
+  static constexpr std::uint64_t kMaxOvertaken = 24;
+  static constexpr std::size_t kMaxControlBytes = 1024;
 
   enum class Push { queued, full, closed };
 
@@ -27,7 +38,7 @@ class SendQueue {
 
   Push push(Message message);
   bool empty() const { return messages_.empty(); }
-  // The oldest message; the queue must not be empty.
+  // The next message to write; the queue must not be empty.
   Message pop();
 
   std::size_t bytes() const { return bytes_; }
@@ -39,9 +50,18 @@ class SendQueue {
   std::size_t close();
 
   static std::size_t cost(const Message& message) { return message.payload.size() + kPerMessageBytes; }
+  static bool in_control_lane(const Message& message) {
+    return message.control_lane && message.payload.size() <= kMaxControlBytes;
+  }
 
  private:
-  std::deque<Message> messages_;
+  struct Entry {
+    Message message;
+    std::uint64_t pushed;  // this queue's push count when it came
+    bool control;
+  };
+  std::deque<Entry> messages_;
+  std::uint64_t pushes_ = 0;
   std::size_t bytes_ = 0;
   std::size_t max_bytes_;
   bool closed_ = false;

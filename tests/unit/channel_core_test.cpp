@@ -114,6 +114,18 @@ TEST(ChannelCore, HandshakeThenRecordsCarryTheVerifiedPeer) {
   EXPECT_EQ(p.b->state(), Core::State::established);
 }
 
+TEST(ChannelCore, ARecordKeepsTheLaneOfTheMessageItSeals) {
+  Pair p;
+  p.establish();
+  EXPECT_FALSE(p.a_sends("data").control_lane);
+  Message credit{Route{p.a->encryptor(), Address::local("echo")}, Route{Address::local("app")}, text("credit")};
+  credit.control_lane = true;
+  Seen seen = sort(p.a->from_local(std::move(credit), p.now));
+  ASSERT_EQ(seen.to_peer.size(), 1u);
+  EXPECT_TRUE(seen.to_peer[0].control_lane);
+  EXPECT_TRUE(seen.to_peer[0].sealed_end_to_end);
+}
+
 TEST(ChannelCore, ARefusalEndsAHandshakeInProgress) {
   Pair p;
   p.m1();
@@ -222,8 +234,10 @@ TEST(ChannelCore, KeepalivePingsAndASilentPeerIsDeadAfterItsTimeout) {
   EXPECT_EQ(p.a->next_deadline(), p.now + 2s);
   Seen ping = sort(p.a->on_timer(p.now + 2s));
   ASSERT_EQ(ping.to_peer.size(), 1u);
+  EXPECT_TRUE(ping.to_peer[0].control_lane) << "pings never wait behind data";
   Seen pong = sort(p.b->from_peer(ping.to_peer[0], p.now + 2s));
   ASSERT_EQ(pong.to_peer.size(), 1u);
+  EXPECT_TRUE(pong.to_peer[0].control_lane);
   EXPECT_FALSE(sort(p.a->from_peer(pong.to_peer[0], p.now + 2100ms)).closed);
   // From here the peer says nothing: pings at 4.1 and 6.1 s, dead at 8.1 s.
   EXPECT_EQ(sort(p.a->on_timer(p.now + 4100ms)).to_peer.size(), 1u);

@@ -82,6 +82,17 @@ TEST(HopRecord, ItsBufferIsTheBodysOwnWhenThereIsRoomBehindIt) {
   EXPECT_EQ(opened->payload.data(), body_bytes) << "opened in place: the body did not move";
 }
 
+TEST(HopRecord, CarriesTheControlLaneInItsSealedHeader) {
+  Ciphers e2e, hop;
+  for (const bool lane : {false, true}) {
+    Message message = sealed_message(e2e.sender, "credit");
+    message.control_lane = lane;
+    auto opened = open_hop_record(hop.receiver, seal(hop.sender, message));
+    ASSERT_TRUE(opened.has_value()) << opened.error().message();
+    EXPECT_EQ(opened->control_lane, lane);
+  }
+}
+
 TEST(HopRecord, ATamperedHeaderIsRefused) {
   Ciphers e2e, hop;
   const Bytes record = seal(hop.sender, sealed_message(e2e.sender, "x"));

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace portico {
 namespace {
 
@@ -36,6 +39,65 @@ TEST(SendQueue, ClosingDropsEverythingAndRefusesFromThenOn) {
   EXPECT_TRUE(queue.empty());
   EXPECT_EQ(queue.bytes(), 0u);
   EXPECT_EQ(queue.push(of(5)), SendQueue::Push::closed);
+}
+
+Message control(std::size_t payload) {
+  Message message = of(payload);
+  message.control_lane = true;
+  return message;
+}
+
+// Pops everything; each message's payload size names it.
+std::vector<std::size_t> drain(SendQueue& queue) {
+  std::vector<std::size_t> order;
+  while (!queue.empty()) order.push_back(queue.pop().payload.size());
+  return order;
+}
+
+TEST(SendQueue, AControlMessagePassesTheDataQueuedJustBeforeIt) {
+  SendQueue queue(1 << 24);
+  for (std::size_t i = 0; i < 5; ++i) ASSERT_EQ(queue.push(of(1000 + i)), SendQueue::Push::queued);
+  ASSERT_EQ(queue.push(control(7)), SendQueue::Push::queued);
+  EXPECT_EQ(queue.bytes(), 5 * 1000 + 10 + 7 + 6 * SendQueue::kPerMessageBytes);
+  EXPECT_EQ(drain(queue), (std::vector<std::size_t>{7, 1000, 1001, 1002, 1003, 1004}));
+}
+
+TEST(SendQueue, AControlMessagePassesNoMoreThanItsLimitSoNoRecordLeavesTheReplayWindow) {
+  SendQueue queue(1 << 26);
+  const std::size_t backlog = 3 * SendQueue::kMaxOvertaken;
+  for (std::size_t i = 0; i < backlog; ++i) ASSERT_EQ(queue.push(of(2000 + i)), SendQueue::Push::queued);
+  ASSERT_EQ(queue.push(control(7)), SendQueue::Push::queued);
+  const auto order = drain(queue);
+  const auto at = std::find(order.begin(), order.end(), 7u) - order.begin();
+  EXPECT_EQ(static_cast<std::size_t>(at), backlog - SendQueue::kMaxOvertaken);
+}
+
+TEST(SendQueue, ControlMessagesKeepTheirOrderAndNoDataIsPassedByMoreThanTheLimit) {
+  SendQueue queue(1 << 26);
+  // Data, then a flood of control messages (a member marking everything it sends as control): the data at the
+  // front is passed by at most kMaxOvertaken of them, however many come.
+  for (std::size_t i = 0; i < 4; ++i) ASSERT_EQ(queue.push(of(2000 + i)), SendQueue::Push::queued);
+  for (std::size_t i = 0; i < 100; ++i) ASSERT_EQ(queue.push(control(10 + i)), SendQueue::Push::queued);
+  const auto order = drain(queue);
+  ASSERT_EQ(order.size(), 104u);
+  std::vector<std::size_t> controls;
+  for (const auto size : order) {
+    if (size < 2000) controls.push_back(size);
+  }
+  EXPECT_TRUE(std::is_sorted(controls.begin(), controls.end())) << "control messages leave in the order they came";
+  for (std::size_t d = 0; d < 4; ++d) {
+    const auto at = static_cast<std::size_t>(std::find(order.begin(), order.end(), 2000 + d) - order.begin());
+    // Everything ahead of data d that came after it is a control message pushed within the limit of it.
+    EXPECT_LE(at - d, SendQueue::kMaxOvertaken) << "data " << d << " left at " << at;
+  }
+}
+
+TEST(SendQueue, AControlMessageLargerThanTheLaneGoesWithTheData) {
+  SendQueue queue(1 << 24);
+  ASSERT_EQ(queue.push(of(1000)), SendQueue::Push::queued);
+  ASSERT_EQ(queue.push(control(SendQueue::kMaxControlBytes + 1)), SendQueue::Push::queued);
+  ASSERT_EQ(queue.push(control(9)), SendQueue::Push::queued);
+  EXPECT_EQ(drain(queue), (std::vector<std::size_t>{9, 1000, SendQueue::kMaxControlBytes + 1}));
 }
 
 }  // namespace
