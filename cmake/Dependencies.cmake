@@ -68,6 +68,20 @@ else()
 endif()
 add_library(portico::log ALIAS portico_log)
 
+# ngtcp2 (libngtcp2-dev 0.12.1; its core only, no TLS library: core/p2p/, docs/direct-paths.md). Always its static
+# archive, so nothing changes at run time. Optional while direct paths are being built: without it core/p2p/ and
+# its tests are left out, with a line saying so.
+find_path(NGTCP2_INCLUDE_DIR ngtcp2/ngtcp2.h)
+find_library(NGTCP2_LIBRARY NAMES libngtcp2.a)
+if(NGTCP2_INCLUDE_DIR AND NGTCP2_LIBRARY)
+  add_library(portico_ngtcp2 INTERFACE)
+  target_include_directories(portico_ngtcp2 SYSTEM INTERFACE ${NGTCP2_INCLUDE_DIR})
+  target_link_libraries(portico_ngtcp2 INTERFACE ${NGTCP2_LIBRARY})
+  add_library(portico::ngtcp2 ALIAS portico_ngtcp2)
+else()
+  message(STATUS "ngtcp2 not found (libngtcp2-dev): core/p2p and its tests are not built")
+endif()
+
 if(PORTICO_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -6,6 +6,7 @@ packages=(
   cmake ninja-build g++ pkg-config ccache
   libasio-dev libsodium-dev libmbedtls-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libngtcp2-dev                     # QUIC for direct paths (core/p2p; its core only, no TLS)
   clang libclang-rt-14-dev          # the fuzz preset (libFuzzer)
   python3 curl procps iproute2 file # system tests: real servers, clients and process checks
   redis-server redis-tools openssh-server openssh-client  # the several-portals test's services
@@ -26,7 +27,7 @@ for arch in ${CROSS:-}; do
     [ "$(id -u)" -eq 0 ] && dpkg --add-architecture "$deb" || sudo dpkg --add-architecture "$deb"
   }
   packages+=("crossbuild-essential-$deb" qemu-user)
-  for lib in libsodium-dev libmbedtls-dev libspdlog-dev libfmt-dev libgtest-dev libyaml-cpp0.7; do packages+=("$lib:$deb"); done
+  for lib in libsodium-dev libmbedtls-dev libspdlog-dev libfmt-dev libgtest-dev libngtcp2-dev libyaml-cpp0.7; do packages+=("$lib:$deb"); done
   cross_archs+=("$deb")
 done
 

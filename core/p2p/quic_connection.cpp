@@ -1,0 +1,473 @@
+#include "p2p/quic_connection.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include <sodium.h>
+
+namespace portico::p2p {
+namespace {
+
+// The handshake's messages (QUIC crypto data): a 4-byte tag, then transport parameters where there are some.
+constexpr std::string_view kClientHello = "PQ1C";  // Initial, client -> server: tag, client's parameters
+constexpr std::string_view kServerHello = "PQ1S";  // Initial, server -> client: tag
+constexpr std::string_view kServerParams = "PQ1P";  // Handshake, server -> client: tag, server's parameters
+constexpr std::string_view kClientFinished = "PQ1F";  // Handshake, client -> server: tag
+constexpr std::size_t kTagBytes = 4;
+constexpr std::size_t kCidBytes = 16;
+constexpr std::size_t kMaxParamsBytes = 512;
+
+class QuicCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "portico.quic"; }
+  std::string message(int code) const override { return ngtcp2_strerror(code); }
+};
+
+bool starts_with(ByteView data, std::string_view tag) {
+  return data.size() >= tag.size() && std::equal(tag.begin(), tag.end(), data.begin());
+}
+
+ngtcp2_cid random_cid() {
+  ngtcp2_cid cid{};
+  cid.datalen = kCidBytes;
+  randombytes_buf(cid.data, kCidBytes);
+  return cid;
+}
+
+void pseudo_address(sockaddr_in6& address, std::uint8_t last) {
+  address.sin6_family = AF_INET6;
+  address.sin6_addr.s6_addr[15] = last;  // ::1 and ::2; nothing is ever sent there
+  address.sin6_port = htons(443);
+}
+
+}  // namespace
+
+const std::error_category& quic_category() {
+  static const QuicCategory category;
+  return category;
+}
+
+// ngtcp2's C callbacks, each handing over to the connection in user_data.
+struct QuicConnection::Callbacks {
+  static QuicConnection& self(void* user_data) { return *static_cast<QuicConnection*>(user_data); }
+
+  static int client_initial(ngtcp2_conn*, void* user_data) {
+    QuicConnection& c = self(user_data);
+    if (c.install(QuicLevel::initial) || c.install(QuicLevel::handshake)) return NGTCP2_ERR_CALLBACK_FAILURE;
+    Bytes hello(kClientHello.begin(), kClientHello.end());
+    std::uint8_t params[kMaxParamsBytes];
+    const auto n = ngtcp2_conn_encode_local_transport_params(c.conn_, params, sizeof params);
+    if (n < 0) return NGTCP2_ERR_CALLBACK_FAILURE;
+    hello.insert(hello.end(), params, params + n);
+    return c.submit(NGTCP2_CRYPTO_LEVEL_INITIAL, std::move(hello));
+  }
+  static int recv_client_initial(ngtcp2_conn*, const ngtcp2_cid*, void* user_data) {
+    QuicConnection& c = self(user_data);
+    return c.install(QuicLevel::initial) || c.install(QuicLevel::handshake) ? NGTCP2_ERR_CALLBACK_FAILURE : 0;
+  }
+  static int recv_crypto_data(ngtcp2_conn*, ngtcp2_crypto_level level, std::uint64_t, const std::uint8_t* data,
+                              std::size_t len, void* user_data) {
+    return self(user_data).on_crypto_data(level, ByteView(data, len));
+  }
+  static int recv_stream_data(ngtcp2_conn*, std::uint32_t flags, std::int64_t stream, std::uint64_t,
+                              const std::uint8_t* data, std::size_t len, void* user_data, void*) {
+    auto& received = self(user_data).received_;
+    const bool fin = (flags & NGTCP2_STREAM_DATA_FLAG_FIN) != 0;
+    if (!received.empty() && received.back().stream == stream && !received.back().fin) {
+      received.back().bytes.insert(received.back().bytes.end(), data, data + len);
+      received.back().fin = fin;
+    } else {
+      received.push_back(StreamData{stream, Bytes(data, data + len), fin});
+    }
+    return 0;
+  }
+  static int acked_stream_data_offset(ngtcp2_conn*, std::int64_t stream, std::uint64_t offset, std::uint64_t len,
+                                      void* user_data, void*) {
+    QuicConnection& c = self(user_data);
+    auto it = c.sending_.find(stream);
+    if (it == c.sending_.end()) return 0;
+    SendStream& s = it->second;
+    const std::uint64_t acked = offset + len;
+    while (!s.chunks.empty() && s.base + s.chunks.front().size() <= acked) {
+      s.base += s.chunks.front().size();
+      s.chunks.pop_front();
+    }
+    c.bytes_acked_ += len;
+    return 0;
+  }
+  static int stream_close(ngtcp2_conn*, std::uint32_t, std::int64_t stream, std::uint64_t, void* user_data, void*) {
+    self(user_data).sending_.erase(stream);
+    return 0;
+  }
+  static void rand(std::uint8_t* dest, std::size_t len, const ngtcp2_rand_ctx*) { randombytes_buf(dest, len); }
+  static int get_new_connection_id(ngtcp2_conn*, ngtcp2_cid* cid, std::uint8_t* token, std::size_t cidlen, void*) {
+    cid->datalen = cidlen;
+    randombytes_buf(cid->data, cidlen);
+    randombytes_buf(token, NGTCP2_STATELESS_RESET_TOKENLEN);
+    return 0;
+  }
+  static int update_key(ngtcp2_conn*, std::uint8_t* rx_secret, std::uint8_t* tx_secret,
+                        ngtcp2_crypto_aead_ctx* rx_aead_ctx, std::uint8_t* rx_iv, ngtcp2_crypto_aead_ctx* tx_aead_ctx,
+                        std::uint8_t* tx_iv, const std::uint8_t* current_rx_secret,
+                        const std::uint8_t* current_tx_secret, std::size_t secret_len, void*) {
+    if (secret_len != kQuicKeyBytes) return NGTCP2_ERR_CALLBACK_FAILURE;
+    std::array<std::uint8_t, kQuicKeyBytes> rx{}, tx{}, unused_hp{};
+    std::memcpy(rx.data(), current_rx_secret, secret_len);
+    std::memcpy(tx.data(), current_tx_secret, secret_len);
+    const QuicKeySet next_rx = next_keys(rx, unused_hp), next_tx = next_keys(tx, unused_hp);
+    std::memcpy(rx_secret, next_rx.secret.data(), secret_len);
+    std::memcpy(tx_secret, next_tx.secret.data(), secret_len);
+    *rx_aead_ctx = make_aead_ctx(next_rx.key);
+    *tx_aead_ctx = make_aead_ctx(next_tx.key);
+    std::memcpy(rx_iv, next_rx.iv.data(), kQuicIvBytes);
+    std::memcpy(tx_iv, next_tx.iv.data(), kQuicIvBytes);
+    return 0;
+  }
+  static int get_path_challenge_data(ngtcp2_conn*, std::uint8_t* data, void*) {
+    randombytes_buf(data, NGTCP2_PATH_CHALLENGE_DATALEN);
+    return 0;
+  }
+  static int version_negotiation(ngtcp2_conn*, std::uint32_t, const ngtcp2_cid*, void*) { return 0; }
+  static int recv_retry(ngtcp2_conn*, const ngtcp2_pkt_hd*, void*) { return NGTCP2_ERR_CALLBACK_FAILURE; }
+
+  static ngtcp2_callbacks make(bool is_server) {
+    ngtcp2_callbacks cb{};
+    if (is_server) {
+      cb.recv_client_initial = recv_client_initial;
+    } else {
+      cb.client_initial = client_initial;
+      cb.recv_retry = recv_retry;
+    }
+    cb.recv_crypto_data = recv_crypto_data;
+    cb.encrypt = quic_encrypt;
+    cb.decrypt = quic_decrypt;
+    cb.hp_mask = quic_hp_mask;
+    cb.recv_stream_data = recv_stream_data;
+    cb.acked_stream_data_offset = acked_stream_data_offset;
+    cb.stream_close = stream_close;
+    cb.rand = rand;
+    cb.get_new_connection_id = get_new_connection_id;
+    cb.update_key = update_key;
+    cb.delete_crypto_aead_ctx = quic_delete_aead_ctx;
+    cb.delete_crypto_cipher_ctx = quic_delete_cipher_ctx;
+    cb.get_path_challenge_data = get_path_challenge_data;
+    cb.version_negotiation = version_negotiation;
+    return cb;
+  }
+};
+
+QuicConnection::QuicConnection(const PathSecret& secret, Options options, bool is_server)
+    : secret_(secret), options_(options), is_server_(is_server) {
+  pseudo_address(local_addr_, is_server ? 2 : 1);
+  pseudo_address(remote_addr_, is_server ? 1 : 2);
+  path_.local.addr = reinterpret_cast<ngtcp2_sockaddr*>(&local_addr_);
+  path_.local.addrlen = sizeof local_addr_;
+  path_.remote.addr = reinterpret_cast<ngtcp2_sockaddr*>(&remote_addr_);
+  path_.remote.addrlen = sizeof remote_addr_;
+}
+
+QuicConnection::~QuicConnection() {
+  if (conn_ != nullptr) ngtcp2_conn_del(conn_);
+  sodium_memzero(secret_.data(), secret_.size());
+}
+
+namespace {
+
+ngtcp2_settings settings_for(const QuicConnection::Options& options, std::uint64_t now) {
+  ngtcp2_settings settings;
+  ngtcp2_settings_default(&settings);
+  settings.initial_ts = now;
+  settings.cc_algo = NGTCP2_CC_ALGO_CUBIC;
+  settings.max_tx_udp_payload_size = options.max_udp_payload;
+  settings.no_pmtud = 1;  // every path is taken to carry max_udp_payload; the relay carries no more
+  settings.max_window = options.connection_window;
+  settings.max_stream_window = options.stream_window;
+  settings.handshake_timeout = 10 * NGTCP2_SECONDS;
+  return settings;
+}
+
+ngtcp2_transport_params params_for(const QuicConnection::Options& options) {
+  ngtcp2_transport_params params;
+  ngtcp2_transport_params_default(&params);
+  params.initial_max_stream_data_bidi_local = options.stream_window;
+  params.initial_max_stream_data_bidi_remote = options.stream_window;
+  params.initial_max_data = options.connection_window;
+  params.initial_max_streams_bidi = options.max_streams;
+  params.initial_max_streams_uni = 0;
+  params.max_idle_timeout = static_cast<ngtcp2_duration>(options.idle_timeout.count()) * NGTCP2_MILLISECONDS;
+  params.disable_active_migration = 1;  // the pseudo path never changes
+  return params;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<QuicConnection>> QuicConnection::client(const PathSecret& secret, Options options, Time now) {
+  std::unique_ptr<QuicConnection> c(new QuicConnection(secret, options, false));
+  if (auto ec = c->start_client(now)) return ec;
+  return c;
+}
+
+Result<std::unique_ptr<QuicConnection>> QuicConnection::server(const PathSecret& secret, ByteView first_packet,
+                                                               Options options, Time now) {
+  std::unique_ptr<QuicConnection> c(new QuicConnection(secret, options, true));
+  if (auto ec = c->start_server(first_packet, now)) return ec;
+  return c;
+}
+
+std::error_code QuicConnection::start_client(Time now) {
+  const ngtcp2_cid dcid = random_cid(), scid = random_cid();
+  const auto callbacks = Callbacks::make(false);
+  const auto settings = settings_for(options_, ts(now));
+  const auto params = params_for(options_);
+  if (int rv = ngtcp2_conn_client_new(&conn_, &dcid, &scid, &path_, NGTCP2_PROTO_VER_V1, &callbacks, &settings,
+                                      &params, nullptr, this)) {
+    return quic_error(rv);
+  }
+  return {};
+}
+
+std::error_code QuicConnection::start_server(ByteView first_packet, Time now) {
+  ngtcp2_pkt_hd hd{};
+  if (int rv = ngtcp2_accept(&hd, first_packet.data(), first_packet.size())) return quic_error(rv);
+  const ngtcp2_cid scid = random_cid();
+  const auto callbacks = Callbacks::make(true);
+  const auto settings = settings_for(options_, ts(now));
+  auto params = params_for(options_);
+  params.original_dcid = hd.dcid;
+  if (int rv = ngtcp2_conn_server_new(&conn_, &hd.scid, &scid, &path_, hd.version, &callbacks, &settings, &params,
+                                      nullptr, this)) {
+    return quic_error(rv);
+  }
+  return receive(first_packet, now);
+}
+
+std::error_code QuicConnection::install(QuicLevel level) {
+  const auto ours = is_server_ ? QuicDirection::server_to_client : QuicDirection::client_to_server;
+  const auto theirs = is_server_ ? QuicDirection::client_to_server : QuicDirection::server_to_client;
+  const QuicKeySet rx = derive_keys(secret_, level, theirs), tx = derive_keys(secret_, level, ours);
+  ngtcp2_crypto_aead_ctx rx_aead = make_aead_ctx(rx.key), tx_aead = make_aead_ctx(tx.key);
+  ngtcp2_crypto_cipher_ctx rx_hp = make_cipher_ctx(rx.hp), tx_hp = make_cipher_ctx(tx.hp);
+  const ngtcp2_crypto_ctx ctx = quic_crypto_ctx();
+  int rv = 0;
+  switch (level) {
+    case QuicLevel::initial:
+      ngtcp2_conn_set_initial_crypto_ctx(conn_, &ctx);
+      rv = ngtcp2_conn_install_initial_key(conn_, &rx_aead, rx.iv.data(), &rx_hp, &tx_aead, tx.iv.data(), &tx_hp,
+                                           kQuicIvBytes);
+      break;
+    case QuicLevel::handshake:
+      ngtcp2_conn_set_crypto_ctx(conn_, &ctx);
+      rv = ngtcp2_conn_install_rx_handshake_key(conn_, &rx_aead, rx.iv.data(), kQuicIvBytes, &rx_hp);
+      if (rv == 0) {
+        rx_aead.native_handle = nullptr, rx_hp.native_handle = nullptr;  // ngtcp2 owns them now
+        rv = ngtcp2_conn_install_tx_handshake_key(conn_, &tx_aead, tx.iv.data(), kQuicIvBytes, &tx_hp);
+      }
+      break;
+    case QuicLevel::application:
+      rv = ngtcp2_conn_install_rx_key(conn_, rx.secret.data(), rx.secret.size(), &rx_aead, rx.iv.data(),
+                                      kQuicIvBytes, &rx_hp);
+      if (rv == 0) {
+        rx_aead.native_handle = nullptr, rx_hp.native_handle = nullptr;
+        rv = ngtcp2_conn_install_tx_key(conn_, tx.secret.data(), tx.secret.size(), &tx_aead, tx.iv.data(),
+                                        kQuicIvBytes, &tx_hp);
+      }
+      break;
+  }
+  if (rv != 0) {
+    // What ngtcp2 did not take is ours to free.
+    quic_delete_aead_ctx(nullptr, &rx_aead, nullptr), quic_delete_cipher_ctx(nullptr, &rx_hp, nullptr);
+    quic_delete_aead_ctx(nullptr, &tx_aead, nullptr), quic_delete_cipher_ctx(nullptr, &tx_hp, nullptr);
+    return quic_error(rv);
+  }
+  return {};
+}
+
+int QuicConnection::submit(int level, Bytes data) {
+  // ngtcp2 keeps a pointer to crypto data until it is acknowledged: it lives as long as the connection.
+  handshake_data_.push_back(std::move(data));
+  const Bytes& kept = handshake_data_.back();
+  return ngtcp2_conn_submit_crypto_data(conn_, static_cast<ngtcp2_crypto_level>(level), kept.data(), kept.size());
+}
+
+int QuicConnection::on_crypto_data(int level, ByteView data) {
+  const auto remote_params = [&](ByteView params) {
+    return ngtcp2_conn_decode_remote_transport_params(conn_, params.data(), params.size());
+  };
+  if (is_server_ && level == NGTCP2_CRYPTO_LEVEL_INITIAL && starts_with(data, kClientHello)) {
+    if (remote_params(data.subspan(kTagBytes)) != 0) return NGTCP2_ERR_CALLBACK_FAILURE;
+    Bytes params(kServerParams.begin(), kServerParams.end());
+    std::uint8_t encoded[kMaxParamsBytes];
+    const auto n = ngtcp2_conn_encode_local_transport_params(conn_, encoded, sizeof encoded);
+    if (n < 0) return NGTCP2_ERR_CALLBACK_FAILURE;
+    params.insert(params.end(), encoded, encoded + n);
+    if (submit(NGTCP2_CRYPTO_LEVEL_INITIAL, Bytes(kServerHello.begin(), kServerHello.end())) != 0 ||
+        submit(NGTCP2_CRYPTO_LEVEL_HANDSHAKE, std::move(params)) != 0 || install(QuicLevel::application)) {
+      return NGTCP2_ERR_CALLBACK_FAILURE;
+    }
+    return 0;
+  }
+  if (!is_server_ && level == NGTCP2_CRYPTO_LEVEL_INITIAL && data.size() == kTagBytes &&
+      starts_with(data, kServerHello)) {
+    return 0;
+  }
+  if (!is_server_ && level == NGTCP2_CRYPTO_LEVEL_HANDSHAKE && starts_with(data, kServerParams)) {
+    if (remote_params(data.subspan(kTagBytes)) != 0 || install(QuicLevel::application) ||
+        submit(NGTCP2_CRYPTO_LEVEL_HANDSHAKE, Bytes(kClientFinished.begin(), kClientFinished.end())) != 0) {
+      return NGTCP2_ERR_CALLBACK_FAILURE;
+    }
+    ngtcp2_conn_handshake_completed(conn_);
+    return 0;
+  }
+  if (is_server_ && level == NGTCP2_CRYPTO_LEVEL_HANDSHAKE && data.size() == kTagBytes &&
+      starts_with(data, kClientFinished)) {
+    ngtcp2_conn_handshake_completed(conn_);
+    return 0;
+  }
+  return NGTCP2_ERR_CALLBACK_FAILURE;  // anything else is not this protocol
+}
+
+std::error_code QuicConnection::fail(int code) {
+  closed_ = true;
+  if (!close_reason_) close_reason_ = quic_error(code);
+  return close_reason_;
+}
+
+std::error_code QuicConnection::receive(ByteView packet, Time now) {
+  if (closed_) return close_reason_;
+  ngtcp2_pkt_info info{};
+  const int rv = ngtcp2_conn_read_pkt(conn_, &path_, &info, packet.data(), packet.size(), ts(now));
+  if (rv == 0) return {};
+  if (rv == NGTCP2_ERR_DECRYPT || !ngtcp2_err_is_fatal(rv)) {
+    if (rv != NGTCP2_ERR_DRAINING && rv != NGTCP2_ERR_CLOSING) return quic_error(rv);  // dropped, not fatal
+  }
+  return fail(rv);
+}
+
+bool QuicConnection::established() const {
+  return conn_ != nullptr && !closed_ && ngtcp2_conn_get_handshake_completed(conn_) != 0;
+}
+
+QuicConnection::Time QuicConnection::next_timer() const {
+  const ngtcp2_tstamp expiry = ngtcp2_conn_get_expiry(conn_);
+  if (closed_ || expiry == UINT64_MAX) return Time::max();
+  return Time(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(expiry)));
+}
+
+std::error_code QuicConnection::on_timer(Time now) {
+  if (closed_) return close_reason_;
+  if (int rv = ngtcp2_conn_handle_expiry(conn_, ts(now))) return fail(rv);
+  return {};
+}
+
+Result<std::int64_t> QuicConnection::open_stream() {
+  std::int64_t id = -1;
+  if (closed_) return close_reason_;
+  if (int rv = ngtcp2_conn_open_bidi_stream(conn_, &id, nullptr)) return quic_error(rv);
+  sending_[id];
+  return id;
+}
+
+std::size_t QuicConnection::send_room(std::int64_t stream) const {
+  auto it = sending_.find(stream);
+  const std::size_t held = it == sending_.end() ? 0 : static_cast<std::size_t>(it->second.end - it->second.base);
+  return held >= options_.max_send_buffer ? 0 : options_.max_send_buffer - held;
+}
+
+std::size_t QuicConnection::send(std::int64_t stream, ByteView data, bool fin) {
+  if (closed_) return 0;
+  SendStream& s = sending_[stream];
+  if (s.fin) return 0;
+  const std::size_t n = std::min(data.size(), send_room(stream));
+  if (n > 0) {
+    s.chunks.emplace_back(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+    s.end += n;
+  }
+  if (fin && n == data.size()) s.fin = true;
+  return n;
+}
+
+std::vector<QuicConnection::StreamData> QuicConnection::take_received() {
+  std::vector<StreamData> out;
+  out.swap(received_);
+  return out;
+}
+
+void QuicConnection::consumed(std::int64_t stream, std::size_t bytes) {
+  if (closed_ || bytes == 0) return;
+  (void)ngtcp2_conn_extend_max_stream_offset(conn_, stream, bytes);  // a closed stream: nothing to extend
+  ngtcp2_conn_extend_max_offset(conn_, bytes);
+}
+
+std::size_t QuicConnection::write(std::vector<Bytes>& packets, Time now, std::size_t max_packets) {
+  if (closed_) return 0;
+  const std::uint64_t t = ts(now);
+  std::size_t written = 0;
+  while (written < max_packets) {
+    Bytes packet(options_.max_udp_payload);
+    const std::size_t n = write_one(packet, t);
+    if (n == 0) break;
+    packet.resize(n);
+    packets.push_back(std::move(packet));
+    ++written;
+  }
+  ngtcp2_conn_update_pkt_tx_time(conn_, t);
+  return written;
+}
+
+// One packet: stream frames from every stream with something to send (coalesced while ngtcp2 asks for more),
+// then whatever ngtcp2 has of its own (ACKs, retransmissions, handshake). 0: nothing to send now.
+std::size_t QuicConnection::write_one(Bytes& packet, std::uint64_t now) {
+  ngtcp2_pkt_info info{};
+  std::vector<std::int64_t> blocked;
+  for (;;) {
+    std::int64_t stream_id = -1;
+    SendStream* s = nullptr;
+    for (auto& [id, candidate] : sending_) {
+      if (candidate.pending() && std::find(blocked.begin(), blocked.end(), id) == blocked.end()) {
+        stream_id = id, s = &candidate;
+        break;
+      }
+    }
+    ngtcp2_vec vecs[16];
+    std::size_t count = 0;
+    std::uint32_t flags = 0;
+    if (s != nullptr) {
+      flags = NGTCP2_WRITE_STREAM_FLAG_MORE;
+      std::uint64_t at = s->base;
+      for (const Bytes& chunk : s->chunks) {
+        const std::uint64_t chunk_end = at + chunk.size();
+        if (chunk_end > s->written && count < std::size(vecs)) {
+          const std::size_t skip = static_cast<std::size_t>(s->written > at ? s->written - at : 0);
+          vecs[count++] = ngtcp2_vec{const_cast<std::uint8_t*>(chunk.data() + skip), chunk.size() - skip};
+        }
+        at = chunk_end;
+      }
+      const bool all_given = count == 0 || at == s->end;
+      if (s->fin && all_given) flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
+    }
+    ngtcp2_ssize stream_bytes = -1;
+    const ngtcp2_ssize n = ngtcp2_conn_writev_stream(conn_, &path_, &info, packet.data(), packet.size(),
+                                                     &stream_bytes, flags, stream_id, vecs, count, now);
+    if (s != nullptr && stream_bytes >= 0) {
+      s->written += static_cast<std::uint64_t>(stream_bytes);
+      if ((flags & NGTCP2_WRITE_STREAM_FLAG_FIN) && s->written == s->end) s->fin_written = true;
+    }
+    if (n == NGTCP2_ERR_WRITE_MORE) {
+      if (s != nullptr && s->pending()) blocked.push_back(stream_id);  // the packet has room for another stream
+      continue;
+    }
+    if (n == NGTCP2_ERR_STREAM_DATA_BLOCKED || n == NGTCP2_ERR_STREAM_SHUT_WR || n == NGTCP2_ERR_STREAM_NOT_FOUND) {
+      blocked.push_back(stream_id);
+      continue;
+    }
+    if (n < 0) {
+      (void)fail(static_cast<int>(n));
+      return 0;
+    }
+    return static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace portico::p2p
