@@ -10,12 +10,13 @@
 namespace portico::p2p {
 namespace {
 
-// The handshake's messages (QUIC crypto data): a 4-byte tag, then transport parameters where there are some.
-constexpr std::string_view kClientHello = "PQ1C";  // Initial, client -> server: tag, client's parameters
-constexpr std::string_view kServerHello = "PQ1S";  // Initial, server -> client: tag
-constexpr std::string_view kServerParams = "PQ1P";  // Handshake, server -> client: tag, server's parameters
-constexpr std::string_view kClientFinished = "PQ1F";  // Handshake, client -> server: tag
+// The handshake's messages (QUIC crypto data), each tag:4 length:u16be body, once each, in this order:
+constexpr std::string_view kClientHello = "PQ1C";     // Initial, client -> server: client random, its parameters
+constexpr std::string_view kServerHello = "PQ1S";     // Initial, server -> client: server random
+constexpr std::string_view kServerParams = "PQ1P";    // Handshake, server -> client: the server's parameters
+constexpr std::string_view kClientFinished = "PQ1F";  // Handshake, client -> server: nothing
 constexpr std::size_t kTagBytes = 4;
+constexpr std::size_t kHeadBytes = kTagBytes + 2;
 constexpr std::size_t kCidBytes = 16;
 constexpr std::size_t kMaxParamsBytes = 512;
 
@@ -25,8 +26,23 @@ class QuicCategory final : public std::error_category {
   std::string message(int code) const override { return ngtcp2_strerror(code); }
 };
 
-bool starts_with(ByteView data, std::string_view tag) {
-  return data.size() >= tag.size() && std::equal(tag.begin(), tag.end(), data.begin());
+Bytes handshake_message(std::string_view tag, ByteView body) {
+  Bytes out(tag.begin(), tag.end());
+  out.push_back(static_cast<std::uint8_t>(body.size() >> 8));
+  out.push_back(static_cast<std::uint8_t>(body.size() & 0xff));
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
+// Long-header packets this protocol never uses and ngtcp2 need not see: Version Negotiation (version 0, and
+// unauthenticated by design), 0-RTT and Retry (its integrity check would need QUIC's public Retry key).
+bool unused_packet_type(ByteView packet) {
+  if (packet.empty() || (packet[0] & 0x80) == 0) return false;
+  if (packet.size() < 5) return true;
+  const std::uint32_t version = (std::uint32_t{packet[1]} << 24) | (std::uint32_t{packet[2]} << 16) |
+                                (std::uint32_t{packet[3]} << 8) | packet[4];
+  const int type = (packet[0] & 0x30) >> 4;
+  return version == 0 || type == 1 || type == 3;
 }
 
 ngtcp2_cid random_cid() {
@@ -55,17 +71,20 @@ struct QuicConnection::Callbacks {
 
   static int client_initial(ngtcp2_conn*, void* user_data) {
     QuicConnection& c = self(user_data);
-    if (c.install(QuicLevel::initial) || c.install(QuicLevel::handshake)) return NGTCP2_ERR_CALLBACK_FAILURE;
-    Bytes hello(kClientHello.begin(), kClientHello.end());
-    std::uint8_t params[kMaxParamsBytes];
-    const auto n = ngtcp2_conn_encode_local_transport_params(c.conn_, params, sizeof params);
-    if (n < 0) return NGTCP2_ERR_CALLBACK_FAILURE;
-    hello.insert(hello.end(), params, params + n);
-    return c.submit(NGTCP2_CRYPTO_LEVEL_INITIAL, std::move(hello));
+    if (c.install(QuicLevel::initial)) return NGTCP2_ERR_CALLBACK_FAILURE;
+    randombytes_buf(c.client_random_.data(), c.client_random_.size());
+    Bytes body(c.client_random_.begin(), c.client_random_.end());
+    if (!c.append_local_params(body)) return NGTCP2_ERR_CALLBACK_FAILURE;
+    return c.submit(NGTCP2_CRYPTO_LEVEL_INITIAL, handshake_message(kClientHello, body));
   }
-  static int recv_client_initial(ngtcp2_conn*, const ngtcp2_cid*, void* user_data) {
+  static int recv_client_initial(ngtcp2_conn*, const ngtcp2_cid* dcid, void* user_data) {
     QuicConnection& c = self(user_data);
-    return c.install(QuicLevel::initial) || c.install(QuicLevel::handshake) ? NGTCP2_ERR_CALLBACK_FAILURE : 0;
+    c.initial_dcid_.assign(dcid->data, dcid->data + dcid->datalen);
+    return c.install(QuicLevel::initial) ? NGTCP2_ERR_CALLBACK_FAILURE : 0;
+  }
+  static int stream_open(ngtcp2_conn*, std::int64_t stream, void* user_data) {
+    self(user_data).sending_[stream];
+    return 0;
   }
   static int recv_crypto_data(ngtcp2_conn*, ngtcp2_crypto_level level, std::uint64_t, const std::uint8_t* data,
                               std::size_t len, void* user_data) {
@@ -73,14 +92,11 @@ struct QuicConnection::Callbacks {
   }
   static int recv_stream_data(ngtcp2_conn*, std::uint32_t flags, std::int64_t stream, std::uint64_t,
                               const std::uint8_t* data, std::size_t len, void* user_data, void*) {
-    auto& received = self(user_data).received_;
-    const bool fin = (flags & NGTCP2_STREAM_DATA_FLAG_FIN) != 0;
-    if (!received.empty() && received.back().stream == stream && !received.back().fin) {
-      received.back().bytes.insert(received.back().bytes.end(), data, data + len);
-      received.back().fin = fin;
-    } else {
-      received.push_back(StreamData{stream, Bytes(data, data + len), fin});
-    }
+    // One buffer per stream until the owner takes it; bounded by the windows we granted (consumed()).
+    StreamData& into = self(user_data).received_[stream];
+    into.stream = stream;
+    into.bytes.insert(into.bytes.end(), data, data + len);
+    into.fin = into.fin || (flags & NGTCP2_STREAM_DATA_FLAG_FIN) != 0;
     return 0;
   }
   static int acked_stream_data_offset(ngtcp2_conn*, std::int64_t stream, std::uint64_t offset, std::uint64_t len,
@@ -147,6 +163,7 @@ struct QuicConnection::Callbacks {
     cb.recv_stream_data = recv_stream_data;
     cb.acked_stream_data_offset = acked_stream_data_offset;
     cb.stream_close = stream_close;
+    cb.stream_open = stream_open;
     cb.rand = rand;
     cb.get_new_connection_id = get_new_connection_id;
     cb.update_key = update_key;
@@ -218,6 +235,7 @@ Result<std::unique_ptr<QuicConnection>> QuicConnection::server(const PathSecret&
 
 std::error_code QuicConnection::start_client(Time now) {
   const ngtcp2_cid dcid = random_cid(), scid = random_cid();
+  initial_dcid_.assign(dcid.data, dcid.data + dcid.datalen);
   const auto callbacks = Callbacks::make(false);
   const auto settings = settings_for(options_, ts(now));
   const auto params = params_for(options_);
@@ -229,6 +247,7 @@ std::error_code QuicConnection::start_client(Time now) {
 }
 
 std::error_code QuicConnection::start_server(ByteView first_packet, Time now) {
+  if (unused_packet_type(first_packet)) return quic_error(NGTCP2_ERR_DISCARD_PKT);
   ngtcp2_pkt_hd hd{};
   if (int rv = ngtcp2_accept(&hd, first_packet.data(), first_packet.size())) return quic_error(rv);
   const ngtcp2_cid scid = random_cid();
@@ -246,7 +265,15 @@ std::error_code QuicConnection::start_server(ByteView first_packet, Time now) {
 std::error_code QuicConnection::install(QuicLevel level) {
   const auto ours = is_server_ ? QuicDirection::server_to_client : QuicDirection::client_to_server;
   const auto theirs = is_server_ ? QuicDirection::client_to_server : QuicDirection::server_to_client;
-  const QuicKeySet rx = derive_keys(secret_, level, theirs), tx = derive_keys(secret_, level, ours);
+  Bytes context;
+  if (level == QuicLevel::initial) {
+    context = initial_dcid_;
+  } else {
+    context.assign(client_random_.begin(), client_random_.end());
+    context.insert(context.end(), server_random_.begin(), server_random_.end());
+  }
+  const QuicKeySet rx = derive_keys(secret_, level, theirs, context.data(), context.size());
+  const QuicKeySet tx = derive_keys(secret_, level, ours, context.data(), context.size());
   ngtcp2_crypto_aead_ctx rx_aead = make_aead_ctx(rx.key), tx_aead = make_aead_ctx(tx.key);
   ngtcp2_crypto_cipher_ctx rx_hp = make_cipher_ctx(rx.hp), tx_hp = make_cipher_ctx(tx.hp);
   const ngtcp2_crypto_ctx ctx = quic_crypto_ctx();
@@ -291,44 +318,84 @@ int QuicConnection::submit(int level, Bytes data) {
   return ngtcp2_conn_submit_crypto_data(conn_, static_cast<ngtcp2_crypto_level>(level), kept.data(), kept.size());
 }
 
+bool QuicConnection::append_local_params(Bytes& out) {
+  std::uint8_t params[kMaxParamsBytes];
+  const auto n = ngtcp2_conn_encode_local_transport_params(conn_, params, sizeof params);
+  if (n < 0) return false;
+  out.insert(out.end(), params, params + n);
+  return true;
+}
+
+// Crypto data may come in pieces: each level's is gathered until a whole message is there.
 int QuicConnection::on_crypto_data(int level, ByteView data) {
+  if (level < 0 || level > NGTCP2_CRYPTO_LEVEL_APPLICATION) return NGTCP2_ERR_CALLBACK_FAILURE;
+  Bytes& in = crypto_in_[static_cast<std::size_t>(level)];
+  if (in.size() + data.size() > kHeadBytes + kMaxParamsBytes + kQuicKeyBytes) return NGTCP2_ERR_CALLBACK_FAILURE;
+  in.insert(in.end(), data.begin(), data.end());
+  while (in.size() >= kHeadBytes) {
+    const std::size_t len = (std::size_t{in[4]} << 8) | in[5];
+    if (in.size() < kHeadBytes + len) break;
+    const std::string_view tag(reinterpret_cast<const char*>(in.data()), kTagBytes);
+    const Bytes body(in.begin() + kHeadBytes, in.begin() + static_cast<std::ptrdiff_t>(kHeadBytes + len));
+    in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(kHeadBytes + len));
+    if (int rv = on_handshake_message(level, tag, body)) return rv;
+  }
+  return 0;
+}
+
+// Each message once, in its order and at its level; anything else is not this protocol.
+int QuicConnection::on_handshake_message(int level, std::string_view tag, ByteView body) {
+  constexpr int kFail = NGTCP2_ERR_CALLBACK_FAILURE;
   const auto remote_params = [&](ByteView params) {
     return ngtcp2_conn_decode_remote_transport_params(conn_, params.data(), params.size());
   };
-  if (is_server_ && level == NGTCP2_CRYPTO_LEVEL_INITIAL && starts_with(data, kClientHello)) {
-    if (remote_params(data.subspan(kTagBytes)) != 0) return NGTCP2_ERR_CALLBACK_FAILURE;
-    Bytes params(kServerParams.begin(), kServerParams.end());
-    std::uint8_t encoded[kMaxParamsBytes];
-    const auto n = ngtcp2_conn_encode_local_transport_params(conn_, encoded, sizeof encoded);
-    if (n < 0) return NGTCP2_ERR_CALLBACK_FAILURE;
-    params.insert(params.end(), encoded, encoded + n);
-    if (submit(NGTCP2_CRYPTO_LEVEL_INITIAL, Bytes(kServerHello.begin(), kServerHello.end())) != 0 ||
-        submit(NGTCP2_CRYPTO_LEVEL_HANDSHAKE, std::move(params)) != 0 || install(QuicLevel::application)) {
-      return NGTCP2_ERR_CALLBACK_FAILURE;
+  const int step = static_cast<int>(handshake_step_);
+  if (is_server_ && step == 0 && level == NGTCP2_CRYPTO_LEVEL_INITIAL && tag == kClientHello) {
+    if (body.size() < kQuicKeyBytes || remote_params(body.subspan(kQuicKeyBytes)) != 0) return kFail;
+    std::copy_n(body.begin(), kQuicKeyBytes, client_random_.begin());
+    randombytes_buf(server_random_.data(), server_random_.size());
+    if (install(QuicLevel::handshake) ||
+        submit(NGTCP2_CRYPTO_LEVEL_INITIAL, handshake_message(kServerHello, server_random_)) != 0) {
+      return kFail;
     }
+    Bytes params;  // encoded after the Handshake keys are in: before, ngtcp2 leaves out what the client checks
+    if (!append_local_params(params) || submit(NGTCP2_CRYPTO_LEVEL_HANDSHAKE, handshake_message(kServerParams, params)) != 0 ||
+        install(QuicLevel::application)) {
+      return kFail;
+    }
+    handshake_step_ = 1;
     return 0;
   }
-  if (!is_server_ && level == NGTCP2_CRYPTO_LEVEL_INITIAL && data.size() == kTagBytes &&
-      starts_with(data, kServerHello)) {
-    return 0;
-  }
-  if (!is_server_ && level == NGTCP2_CRYPTO_LEVEL_HANDSHAKE && starts_with(data, kServerParams)) {
-    if (remote_params(data.subspan(kTagBytes)) != 0 || install(QuicLevel::application) ||
-        submit(NGTCP2_CRYPTO_LEVEL_HANDSHAKE, Bytes(kClientFinished.begin(), kClientFinished.end())) != 0) {
-      return NGTCP2_ERR_CALLBACK_FAILURE;
-    }
+  if (is_server_ && step == 1 && level == NGTCP2_CRYPTO_LEVEL_HANDSHAKE && tag == kClientFinished && body.empty()) {
+    handshake_step_ = 2;
     ngtcp2_conn_handshake_completed(conn_);
     return 0;
   }
-  if (is_server_ && level == NGTCP2_CRYPTO_LEVEL_HANDSHAKE && data.size() == kTagBytes &&
-      starts_with(data, kClientFinished)) {
+  if (!is_server_ && step == 0 && level == NGTCP2_CRYPTO_LEVEL_INITIAL && tag == kServerHello &&
+      body.size() == kQuicKeyBytes) {
+    std::copy_n(body.begin(), kQuicKeyBytes, server_random_.begin());
+    if (install(QuicLevel::handshake)) return kFail;
+    handshake_step_ = 1;
+    return 0;
+  }
+  if (!is_server_ && step == 1 && level == NGTCP2_CRYPTO_LEVEL_HANDSHAKE && tag == kServerParams) {
+    if (remote_params(body) != 0 || install(QuicLevel::application) ||
+        submit(NGTCP2_CRYPTO_LEVEL_HANDSHAKE, handshake_message(kClientFinished, {})) != 0) {
+      return kFail;
+    }
+    handshake_step_ = 2;
     ngtcp2_conn_handshake_completed(conn_);
     return 0;
   }
-  return NGTCP2_ERR_CALLBACK_FAILURE;  // anything else is not this protocol
+  return kFail;
 }
 
 std::error_code QuicConnection::fail(int code) {
+  if (!closed_) {
+    // Tell the peer at once (the next write()), unless it closed first or the connection timed out.
+    close_pending_ = code != NGTCP2_ERR_DRAINING && code != NGTCP2_ERR_IDLE_CLOSE && code != NGTCP2_ERR_CLOSING;
+    close_code_ = code;
+  }
   closed_ = true;
   if (!close_reason_) close_reason_ = quic_error(code);
   return close_reason_;
@@ -336,13 +403,17 @@ std::error_code QuicConnection::fail(int code) {
 
 std::error_code QuicConnection::receive(ByteView packet, Time now) {
   if (closed_) return close_reason_;
+  if (unused_packet_type(packet)) return quic_error(NGTCP2_ERR_DISCARD_PKT);  // dropped, not fatal
   ngtcp2_pkt_info info{};
   const int rv = ngtcp2_conn_read_pkt(conn_, &path_, &info, packet.data(), packet.size(), ts(now));
   if (rv == 0) return {};
-  if (rv == NGTCP2_ERR_DECRYPT || !ngtcp2_err_is_fatal(rv)) {
-    if (rv != NGTCP2_ERR_DRAINING && rv != NGTCP2_ERR_CLOSING) return quic_error(rv);  // dropped, not fatal
-  }
-  return fail(rv);
+  if (rv == NGTCP2_ERR_DECRYPT || rv == NGTCP2_ERR_DISCARD_PKT) return quic_error(rv);  // dropped, not fatal
+  return fail(rv);  // everything else ends the connection (ngtcp2's rule)
+}
+
+void QuicConnection::close() {
+  if (closed_) return;
+  (void)fail(0);  // 0: no error; the peer's ngtcp2 sees a CONNECTION_CLOSE with NO_ERROR
 }
 
 bool QuicConnection::established() const {
@@ -376,8 +447,9 @@ std::size_t QuicConnection::send_room(std::int64_t stream) const {
 }
 
 std::size_t QuicConnection::send(std::int64_t stream, ByteView data, bool fin) {
-  if (closed_) return 0;
-  SendStream& s = sending_[stream];
+  auto it = sending_.find(stream);
+  if (closed_ || it == sending_.end()) return 0;  // a stream neither end opened, or one already closed
+  SendStream& s = it->second;
   if (s.fin) return 0;
   const std::size_t n = std::min(data.size(), send_room(stream));
   if (n > 0) {
@@ -390,7 +462,9 @@ std::size_t QuicConnection::send(std::int64_t stream, ByteView data, bool fin) {
 
 std::vector<QuicConnection::StreamData> QuicConnection::take_received() {
   std::vector<StreamData> out;
-  out.swap(received_);
+  out.reserve(received_.size());
+  for (auto& [stream, data] : received_) out.push_back(std::move(data));
+  received_.clear();
   return out;
 }
 
@@ -401,8 +475,20 @@ void QuicConnection::consumed(std::int64_t stream, std::size_t bytes) {
 }
 
 std::size_t QuicConnection::write(std::vector<Bytes>& packets, Time now, std::size_t max_packets) {
-  if (closed_) return 0;
   const std::uint64_t t = ts(now);
+  if (closed_) {
+    if (!close_pending_ || max_packets == 0) return 0;
+    close_pending_ = false;
+    ngtcp2_connection_close_error error;
+    ngtcp2_connection_close_error_set_transport_error_liberr(&error, close_code_, nullptr, 0);
+    Bytes packet(options_.max_udp_payload);
+    ngtcp2_pkt_info info{};
+    const auto n = ngtcp2_conn_write_connection_close(conn_, &path_, &info, packet.data(), packet.size(), &error, t);
+    if (n <= 0) return 0;
+    packet.resize(static_cast<std::size_t>(n));
+    packets.push_back(std::move(packet));
+    return 1;
+  }
   std::size_t written = 0;
   while (written < max_packets) {
     Bytes packet(options_.max_udp_payload);
@@ -435,16 +521,18 @@ std::size_t QuicConnection::write_one(Bytes& packet, std::uint64_t now) {
     std::uint32_t flags = 0;
     if (s != nullptr) {
       flags = NGTCP2_WRITE_STREAM_FLAG_MORE;
-      std::uint64_t at = s->base;
+      std::uint64_t at = s->base, given_end = s->written;
       for (const Bytes& chunk : s->chunks) {
         const std::uint64_t chunk_end = at + chunk.size();
-        if (chunk_end > s->written && count < std::size(vecs)) {
+        if (chunk_end > s->written) {
+          if (count == std::size(vecs)) break;
           const std::size_t skip = static_cast<std::size_t>(s->written > at ? s->written - at : 0);
           vecs[count++] = ngtcp2_vec{const_cast<std::uint8_t*>(chunk.data() + skip), chunk.size() - skip};
+          given_end = chunk_end;
         }
         at = chunk_end;
       }
-      const bool all_given = count == 0 || at == s->end;
+      const bool all_given = given_end == s->end;  // FIN only with the stream's last byte
       if (s->fin && all_given) flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
     }
     ngtcp2_ssize stream_bytes = -1;

@@ -24,6 +24,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -77,6 +78,8 @@ class QuicConnection {
   Time next_timer() const;
   std::error_code on_timer(Time now);
 
+  // Ends the connection; the next write() gives the CONNECTION_CLOSE that tells the peer at once.
+  void close();
   bool established() const;
   bool closed() const { return closed_; }
   std::error_code close_reason() const { return close_reason_; }
@@ -112,6 +115,8 @@ class QuicConnection {
   std::error_code start_client(Time now);
   std::error_code start_server(ByteView first_packet, Time now);
   int on_crypto_data(int level, ByteView data);
+  int on_handshake_message(int level, std::string_view tag, ByteView body);
+  bool append_local_params(Bytes& out);
   int submit(int level, Bytes data);
   std::error_code install(QuicLevel level);
   std::error_code fail(int code);
@@ -125,8 +130,14 @@ class QuicConnection {
   bool is_server_;
   ngtcp2_conn* conn_ = nullptr;
   std::map<std::int64_t, SendStream> sending_;
-  std::vector<StreamData> received_;
+  std::map<std::int64_t, StreamData> received_;  // per stream, until take_received()
   std::deque<Bytes> handshake_data_;  // crypto data ngtcp2 points into
+  std::array<Bytes, 3> crypto_in_;    // per level: crypto data not yet a whole message
+  std::uint8_t handshake_step_ = 0;   // messages handled so far, in order
+  Bytes initial_dcid_;                // the Initial keys' context
+  std::array<std::uint8_t, kQuicKeyBytes> client_random_{}, server_random_{};
+  bool close_pending_ = false;        // a CONNECTION_CLOSE to write
+  int close_code_ = 0;
   std::uint64_t bytes_acked_ = 0;
   bool closed_ = false;
   std::error_code close_reason_;

@@ -38,14 +38,17 @@ char md_name[] = "blake2b";
 
 }  // namespace
 
-QuicKeySet derive_keys(const PathSecret& path_secret, QuicLevel level, QuicDirection direction) {
+QuicKeySet derive_keys(const PathSecret& path_secret, QuicLevel level, QuicDirection direction,
+                       const std::uint8_t* context, std::size_t context_len) {
   static_assert(kPathSecretBytes == crypto_kdf_KEYBYTES);
   QuicKeySet keys;
-  std::uint8_t secret[kQuicKeyBytes];
-  kdf(secret, 1 + 2 * static_cast<std::uint64_t>(level) + static_cast<std::uint64_t>(direction), "portq/lv",
-      path_secret.data());
-  std::memcpy(keys.secret.data(), secret, sizeof secret);
-  sodium_memzero(secret, sizeof secret);
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, path_secret.data(), path_secret.size(), keys.secret.size());
+  const std::uint8_t label[] = {'p', 'o', 'r', 't', 'q', '/', 'l', 'v', static_cast<std::uint8_t>(level),
+                                static_cast<std::uint8_t>(direction)};
+  crypto_generichash_update(&state, label, sizeof label);
+  crypto_generichash_update(&state, context, context_len);
+  crypto_generichash_final(&state, keys.secret.data(), keys.secret.size());
   fill_from(keys);
   return keys;
 }
@@ -88,6 +91,8 @@ ngtcp2_crypto_cipher_ctx make_cipher_ctx(const Key& key) {
 int quic_encrypt(std::uint8_t* dest, const ngtcp2_crypto_aead*, const ngtcp2_crypto_aead_ctx* ctx,
                  const std::uint8_t* plaintext, std::size_t plaintext_len, const std::uint8_t* nonce,
                  std::size_t nonce_len, const std::uint8_t* aad, std::size_t aad_len) {
+  // No key: a context ngtcp2 never got from us (its Retry integrity check, which this protocol has no use for).
+  if (ctx == nullptr || ctx->native_handle == nullptr) return NGTCP2_ERR_CALLBACK_FAILURE;
   if (nonce_len != crypto_aead_chacha20poly1305_ietf_NPUBBYTES) return NGTCP2_ERR_CALLBACK_FAILURE;
   // dest may be plaintext itself (ngtcp2 encrypts in place); libsodium allows that.
   crypto_aead_chacha20poly1305_ietf_encrypt_detached(dest, dest + plaintext_len, nullptr, plaintext, plaintext_len,
@@ -98,6 +103,7 @@ int quic_encrypt(std::uint8_t* dest, const ngtcp2_crypto_aead*, const ngtcp2_cry
 int quic_decrypt(std::uint8_t* dest, const ngtcp2_crypto_aead*, const ngtcp2_crypto_aead_ctx* ctx,
                  const std::uint8_t* ciphertext, std::size_t ciphertext_len, const std::uint8_t* nonce,
                  std::size_t nonce_len, const std::uint8_t* aad, std::size_t aad_len) {
+  if (ctx == nullptr || ctx->native_handle == nullptr) return NGTCP2_ERR_DECRYPT;
   if (nonce_len != crypto_aead_chacha20poly1305_ietf_NPUBBYTES || ciphertext_len < kQuicTagBytes) {
     return NGTCP2_ERR_DECRYPT;
   }
@@ -111,6 +117,7 @@ int quic_decrypt(std::uint8_t* dest, const ngtcp2_crypto_aead*, const ngtcp2_cry
 
 int quic_hp_mask(std::uint8_t* dest, const ngtcp2_crypto_cipher*, const ngtcp2_crypto_cipher_ctx* ctx,
                  const std::uint8_t* sample) {
+  if (ctx == nullptr || ctx->native_handle == nullptr) return NGTCP2_ERR_CALLBACK_FAILURE;
   static constexpr std::uint8_t zeros[NGTCP2_HP_MASKLEN] = {};
   const std::uint32_t counter = std::uint32_t{sample[0]} | (std::uint32_t{sample[1]} << 8) |
                                 (std::uint32_t{sample[2]} << 16) | (std::uint32_t{sample[3]} << 24);

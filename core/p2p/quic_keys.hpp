@@ -5,14 +5,21 @@
 //
 //   AEAD               ChaCha20-Poly1305 (IETF, 12-byte nonce = iv XOR packet number, as RFC 9001 5.3)
 //   header protection  ChaCha20: counter = sample[0..4) little-endian, nonce = sample[4..16) (RFC 9001 5.4.4)
-//   key schedule       BLAKE2b KDF (crypto_kdf_derive_from_key) from the path secret:
-//                        level secret = KDF(path secret, 1 + 2 x level + direction, "portq/lv")
+//   key schedule       from the path secret and what makes this connection's keys its own:
+//                        level secret = BLAKE2b-256(key = path secret, "portq/lv" level:u8 direction:u8 context)
+//                          context: Initial - the client's first destination connection ID (random);
+//                                   Handshake and 1-RTT - the client's random, then the server's (32 bytes each,
+//                                   in the handshake's first messages)
 //                        key = KDF(level secret, 1, "portq/ky"), iv = KDF(…, 2, "portq/iv")[0..12),
 //                        hp  = KDF(…, 3, "portq/hp"); a key update: next secret = KDF(secret, 4, "portq/up")
+//                        (KDF: libsodium's crypto_kdf_derive_from_key, BLAKE2b)
 //
 // Every level (Initial, Handshake, 1-RTT) and direction has its own keys, all secret: unlike QUIC's Initial keys
 // (derived from a connection ID anyone sees), nobody without the path secret can make or read a single packet,
-// so a forged ACK, reset or close is as impossible as a forged record on the channel.
+// so a forged ACK, reset or close is as impossible as a forged record on the channel. Each connection made
+// from one path secret has keys of its own (the randoms), so packet numbers starting again at 0 never reuse a
+// nonce under a key; only a replayed first packet makes a server's Initial keys repeat, and an Initial carries
+// nothing but the server's random.
 
 #include <array>
 #include <cstdint>
@@ -39,7 +46,8 @@ struct QuicKeySet {
   std::array<std::uint8_t, kQuicKeyBytes> hp{};
 };
 
-QuicKeySet derive_keys(const PathSecret& path_secret, QuicLevel level, QuicDirection direction);
+QuicKeySet derive_keys(const PathSecret& path_secret, QuicLevel level, QuicDirection direction,
+                       const std::uint8_t* context, std::size_t context_len);
 // The keys after a key update of `secret` (the header protection key does not change, RFC 9001 6).
 QuicKeySet next_keys(const std::array<std::uint8_t, kQuicKeyBytes>& secret,
                      const std::array<std::uint8_t, kQuicKeyBytes>& hp);

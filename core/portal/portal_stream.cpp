@@ -147,8 +147,8 @@ asio::awaitable<void> PortalStream::handle_message(Message message) {
   } else if (std::holds_alternative<Shutdown>(*decoded) && state_ == State::open) {
     flow_.on_peer_eof();
     start_writing();
-  } else if (std::holds_alternative<Ping>(*decoded) && state_ == State::open) {
-    // Its arrival was the point.
+  } else if (std::holds_alternative<Ping>(*decoded)) {
+    // Its arrival was the point (a Ping may pass the Accept it follows: the control lane, routing/message.hpp).
   } else if (auto* reset_message = std::get_if<Reset>(&*decoded)) {
     reset("reset by peer: " + reset_message->reason, false);
   } else {

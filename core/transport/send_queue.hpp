@@ -8,9 +8,13 @@
 // Messages leave in the order they came (records under one channel key keep their nonce order), except that a
 // control-lane message (Message::control_lane: credit, pings, resets) passes the data queued behind the last
 // control message, as long as that data came at most kMaxOvertaken pushes before it. So a credit never waits
-// behind a window of someone's bulk, and no record ever arrives more than kMaxOvertaken places late for this
-// queue: two queues on a path (node, hub) make at most 2 x kMaxOvertaken, inside a channel's replay window
-// (channel/transport_cipher.hpp), so reordering never costs a record. Control messages keep their own order.
+// behind a window of someone's bulk, and no record leaves this queue more than kMaxOvertaken places late.
+// Across the two queues of a path (node, hub) lateness does not simply add: a control message that stayed
+// behind a record at the node may pass it at the hub, carrying the nonce of everything it passed at the node,
+// so a record can end up 3 x kMaxOvertaken behind the highest nonce seen (kMaxOvertaken of controls, then
+// kMaxOvertaken - 1 of data, then the control that passes it at the hub); kWorstLatenessOnAPath must stay
+// inside a channel's replay window (channel/transport_cipher.hpp), so reordering never costs a record
+// (tests/unit/send_queue_test.cpp asserts it). Control messages keep their own order.
 // A control-lane message larger than kMaxControlBytes goes with the data (the lane is for small messages; a
 // member marking its bulk as control gains nothing).
 //
@@ -29,7 +33,9 @@ class SendQueue {
   // What a queued message counts for beyond its payload (routes, frame header, bookkeeping).
   static constexpr std::size_t kPerMessageBytes = 128;
   // How many places a control-lane message may move ahead, and how large it may be.
-  static constexpr std::uint64_t kMaxOvertaken = 24;
+  static constexpr std::uint64_t kMaxOvertaken = 16;
+  // The worst lateness over a node's queue and the hub's (see above), in records.
+  static constexpr std::uint64_t kWorstLatenessOnAPath = 3 * kMaxOvertaken;
   static constexpr std::size_t kMaxControlBytes = 1024;
 
   enum class Push { queued, full, closed };

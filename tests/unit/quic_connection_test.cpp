@@ -180,6 +180,60 @@ TEST(QuicConnection, StreamsArriveIntactThroughTwoPercentLossAndForgedBytes) {
   EXPECT_FALSE(net.server->closed()) << "a forged packet is dropped, never fatal";
 }
 
+TEST(QuicConnection, AStreamOfManySmallSendsEndsWithItsLastByte) {
+  Network net(secret_of(6), secret_of(6));
+  ASSERT_TRUE(net.run([&] { return net.server && net.client->established() && net.server->established(); }, 5s));
+  auto stream = net.client->open_stream();
+  ASSERT_TRUE(stream.has_value());
+  const Bytes all = pattern(40 * 20, 6);
+  for (std::size_t i = 0; i < 40; ++i) {
+    ASSERT_EQ(net.client->send(*stream, ByteView(all).subspan(i * 20, 20), i == 39), 20u);
+  }
+  ASSERT_TRUE(net.run([&] { return net.got[at_server(*stream)].fin; }, 5s));
+  EXPECT_EQ(net.got[at_server(*stream)].bytes, all) << "the FIN comes with the last of 40 chunks, not the 16th";
+}
+
+TEST(QuicConnection, ForgedRetryAndVersionNegotiationPacketsAreDropped) {
+  Network net(secret_of(7), secret_of(7));
+  // What anyone who saw the client's first packet could send it: Version Negotiation (version 0) and Retry
+  // (long header type 3), which need no key. Neither may end, or crash, the connection.
+  std::vector<Bytes> first;
+  net.client->write(first, net.now);
+  ASSERT_FALSE(first.empty());
+  Bytes version_negotiation = first[0], retry = first[0];
+  version_negotiation[1] = version_negotiation[2] = version_negotiation[3] = version_negotiation[4] = 0;
+  retry[0] = static_cast<std::uint8_t>(0xf0 | (retry[0] & 0x0f));
+  EXPECT_TRUE(net.client->receive(version_negotiation, net.now));
+  EXPECT_TRUE(net.client->receive(retry, net.now));
+  EXPECT_FALSE(net.client->closed());
+  net.in_flight.push(Network::InFlight{net.now + net.delay, true, first[0]});
+  EXPECT_TRUE(net.run([&] { return net.server && net.client->established() && net.server->established(); }, 5s));
+}
+
+TEST(QuicConnection, ClosingTellsThePeerAtOnce) {
+  Network net(secret_of(8), secret_of(8));
+  ASSERT_TRUE(net.run([&] { return net.server && net.client->established() && net.server->established(); }, 5s));
+  const Time closed_at = net.now;
+  net.client->close();
+  EXPECT_TRUE(net.client->closed());
+  ASSERT_TRUE(net.run([&] { return net.server->closed(); }, 5s));
+  EXPECT_LT(net.now - closed_at, 50ms) << "one one-way delay, not an idle timeout";
+}
+
+TEST(QuicConnection, EachConnectionFromOneSecretHasKeysOfItsOwn) {
+  PathSecret secret = secret_of(9);
+  const Bytes a(64, 1), b(64, 2);
+  const auto one = derive_keys(secret, QuicLevel::application, QuicDirection::client_to_server, a.data(), a.size());
+  const auto two = derive_keys(secret, QuicLevel::application, QuicDirection::client_to_server, b.data(), b.size());
+  const auto other_way = derive_keys(secret, QuicLevel::application, QuicDirection::server_to_client, a.data(), a.size());
+  const auto other_level = derive_keys(secret, QuicLevel::handshake, QuicDirection::client_to_server, a.data(), a.size());
+  EXPECT_NE(one.key, two.key);
+  EXPECT_NE(one.iv, two.iv);
+  EXPECT_NE(one.key, other_way.key);
+  EXPECT_NE(one.key, other_level.key);
+  EXPECT_EQ(one.key, derive_keys(secret, QuicLevel::application, QuicDirection::client_to_server, a.data(), a.size()).key);
+}
+
 TEST(QuicConnection, AnEndWithoutTheSecretGetsNowhere) {
   Network net(secret_of(4), secret_of(5));
   EXPECT_FALSE(net.run([&] { return net.client->established() || (net.server && net.server->established()); }, 20s));

@@ -1,5 +1,7 @@
 #include "transport/send_queue.hpp"
 
+#include "channel/transport_cipher.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -90,6 +92,53 @@ TEST(SendQueue, ControlMessagesKeepTheirOrderAndNoDataIsPassedByMoreThanTheLimit
     // Everything ahead of data d that came after it is a control message pushed within the limit of it.
     EXPECT_LE(at - d, SendQueue::kMaxOvertaken) << "data " << d << " left at " << at;
   }
+}
+
+static_assert(SendQueue::kWorstLatenessOnAPath <= channel::kReplayWindow,
+              "a record passed at the node and again at the hub must still be inside the channel's replay window");
+
+// A node's queue feeding the hub's, with one channel's records numbered in push order (their nonces): whatever
+// mix of data and control, no record leaves the second queue further behind the highest number already out than
+// kWorstLatenessOnAPath, and so none would fall out of the receiver's replay window.
+TEST(SendQueue, TwoQueuesInARowKeepEveryRecordInsideTheReplayWindow) {
+  // The worst case (a record, K controls, 2K - 1 data, then one control: at the node the controls pass the
+  // record and the last control passes K - 1 of the data; at the hub it also passes the record, which then
+  // leaves 3K behind it) and a seeded random mix of data and control.
+  std::vector<std::vector<bool>> patterns;
+  std::vector<bool> worst{false};
+  for (std::uint64_t i = 0; i < SendQueue::kMaxOvertaken; ++i) worst.push_back(true);
+  for (std::uint64_t i = 0; i + 1 < 2 * SendQueue::kMaxOvertaken; ++i) worst.push_back(false);
+  worst.push_back(true);
+  patterns.push_back(worst);
+  std::uint32_t seed = 7;
+  for (int round = 0; round < 50; ++round) {
+    std::vector<bool> mix;
+    for (int i = 0; i < 400; ++i) mix.push_back(((seed = seed * 1103515245 + 12345) >> 16) % 3 == 0);
+    patterns.push_back(mix);
+  }
+  std::uint64_t worst_seen = 0;
+  for (const auto& pattern : patterns) {
+    SendQueue node(1 << 30), hub(1 << 30);
+    // Everything is queued at the node before any of it leaves (a backlogged uplink), then moves to the hub's
+    // queue as it leaves the node, and leaves the hub last: the most reordering both queues can do.
+    for (std::size_t n = 0; n < pattern.size(); ++n) {
+      Message m = pattern[n] ? control(n) : of(2000 + n);
+      m.payload.assign(m.payload.size(), 0);
+      m.return_route = Route{Address::local(std::to_string(n))};  // the record's nonce
+      ASSERT_EQ(node.push(std::move(m)), SendQueue::Push::queued);
+    }
+    while (!node.empty()) ASSERT_EQ(hub.push(node.pop()), SendQueue::Push::queued);
+    std::uint64_t highest = 0;
+    bool any = false;
+    while (!hub.empty()) {
+      const std::uint64_t nonce = std::stoull(hub.pop().return_route.front().value);
+      if (any && nonce < highest) worst_seen = std::max(worst_seen, highest - nonce);
+      highest = any ? std::max(highest, nonce) : nonce;
+      any = true;
+    }
+  }
+  EXPECT_EQ(worst_seen, SendQueue::kWorstLatenessOnAPath) << "the bound is reached, and never passed";
+  EXPECT_LE(worst_seen, channel::kReplayWindow);
 }
 
 TEST(SendQueue, AControlMessageLargerThanTheLaneGoesWithTheData) {
