@@ -76,6 +76,11 @@ struct Config {
   channel::HandshakeLimits handshakes{};  // OCKAM_MAX_PENDING_HANDSHAKES, OCKAM_MAX_CHANNELS_PER_LINK
   // legacy single portal: = outlets[0] (while loading: the default for outlets without their own)
   std::size_t max_streams_per_peer = 256; // OCKAM_MAX_STREAMS_PER_PEER (outlet)
+  // Direct paths (docs/direct-paths.md). Hub: the rendezvous's UDP address (unset: OCKAM_LISTEN's; "off": none).
+  // Members: OCKAM_P2P=off keeps every stream on the relay and asks the hub nothing.
+  std::optional<HostPort> listen_udp;     // OCKAM_LISTEN_UDP
+  bool listen_udp_off = false;
+  bool p2p = true;                        // OCKAM_P2P
   std::vector<std::string> warnings;  // printed once logging is up
 };
 
@@ -118,6 +123,8 @@ inline constexpr int kMaxStreamsPerPeer = 34;
 inline constexpr int kForwardIdentity = 35;
 inline constexpr int kRelayNamesPerIdentity = 36;
 inline constexpr int kRelayKeep = 37;
+inline constexpr int kListenUdp = 39;
+inline constexpr int kP2p = 40;
 // OCKAM_CONFIG / OCKAM_CONFIG_YAML: unreadable, not YAML, a wrong key or value in it, or a portal of the environment
 // that conflicts with one of the file's.
 inline constexpr int kConfig = 38;

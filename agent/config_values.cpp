@@ -75,6 +75,23 @@ std::optional<ValueProblem> apply_keep(std::string_view v, Config& c) {
   return std::nullopt;
 }
 
+std::optional<ValueProblem> apply_listen_udp(std::string_view v, Config& c) {
+  if (v == "off") {
+    c.listen_udp_off = true;
+    c.listen_udp.reset();
+    return std::nullopt;
+  }
+  c.listen_udp_off = false;
+  return into(parse_host_port(v, "0.0.0.0:4000"), c.listen_udp);
+}
+
+std::optional<ValueProblem> apply_p2p(std::string_view v, Config& c) {
+  if (v == "on" || v == "true" || v == "1") c.p2p = true;
+  else if (v == "off" || v == "false" || v == "0") c.p2p = false;
+  else return problem(quoted(v) + " is not on or off", "off");
+  return std::nullopt;
+}
+
 const Setting kSettings[] = {
     {"OCKAM_LOG", "log", exit_code::kLog, apply_log},
     {"OCKAM_METRICS", "metrics", exit_code::kMetrics,
@@ -105,6 +122,8 @@ const Setting kSettings[] = {
      }},
     {"OCKAM_MAX_STREAMS_PER_PEER", "limits.max_streams_per_peer", exit_code::kMaxStreamsPerPeer,
      [](std::string_view v, Config& c) { return into(parse_count(v, 1000000, "256"), c.max_streams_per_peer); }},
+    {"OCKAM_LISTEN_UDP", "listen_udp", exit_code::kListenUdp, apply_listen_udp},
+    {"OCKAM_P2P", "p2p", exit_code::kP2p, apply_p2p},
     {"OCKAM_LISTEN", "listen", exit_code::kListen,
      [](std::string_view v, Config& c) { return into(parse_host_port(v, "0.0.0.0:4000"), c.listen); }},
     {"OCKAM_HUB", "hub", exit_code::kHub,

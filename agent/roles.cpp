@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include <asio/io_context.hpp>
+#include <asio/ip/udp.hpp>
 #include <asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
@@ -28,6 +29,27 @@ std::optional<asio::ip::tcp::acceptor> listen_on(asio::io_context& io, const Hos
   if (acceptor) return std::move(*acceptor);
   std::fprintf(stderr, "portico: %s: cannot listen on %s: %s\n", variable, at.to_string().c_str(),
                acceptor.error().message().c_str());
+  return std::nullopt;
+}
+
+// Binds the hub's rendezvous socket (OCKAM_LISTEN_UDP, else OCKAM_LISTEN's address), or prints a one-line error
+// naming the variable and returns nothing.
+std::optional<asio::ip::udp::socket> bind_rendezvous(asio::io_context& io, const Config& config) {
+  const HostPort at = config.listen_udp.value_or(config.listen);
+  const char* variable = config.listen_udp ? "OCKAM_LISTEN_UDP" : "OCKAM_LISTEN (its address is the rendezvous's, "
+                                                                  "udp; OCKAM_LISTEN_UDP=off for none)";
+  asio::ip::udp::resolver resolver(io);
+  asio::error_code ec;
+  auto results = resolver.resolve(at.host, std::to_string(at.port), asio::ip::udp::resolver::passive, ec);
+  if (!ec && !results.empty()) {
+    asio::ip::udp::socket socket(io);
+    const auto endpoint = results.begin()->endpoint();
+    socket.open(endpoint.protocol(), ec);
+    if (!ec) socket.bind(endpoint, ec);
+    if (!ec) return socket;
+  }
+  std::fprintf(stderr, "portico: %s: cannot use udp/%s: %s (example: OCKAM_LISTEN_UDP=0.0.0.0:4000)\n", variable,
+               at.to_string().c_str(), ec ? ec.message().c_str() : "no such address");
   return std::nullopt;
 }
 
@@ -82,6 +104,11 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
   asio::io_context io;
   auto acceptor = listen_on(io, config.listen, "OCKAM_LISTEN");
   if (!acceptor) return exit_code::kListen;
+  std::optional<asio::ip::udp::socket> rendezvous;
+  if (!config.listen_udp_off) {
+    rendezvous = bind_rendezvous(io, config);
+    if (!rendezvous) return exit_code::kListenUdp;
+  }
   auto me = load_identity(config);
   if (!me) return exit_code::kData;
   Monitor monitor(io, config);
@@ -95,6 +122,7 @@ int run_hub(const Config& config, const platform::PlatformInfo& host) {
                            .handshakes = config.handshakes};
   node::HubNode hub(io, std::move(options), std::move(*me), std::move(*acceptor), monitor.counters());
   hub.start();
+  if (rendezvous) hub.serve_rendezvous(std::move(*rendezvous));
   monitor.watch({.relays_registered = [&hub] { return std::uint64_t{hub.relays_registered()}; },
                  .identity = hub.identifier(), .relays = [&hub] { return hub.relays(); },
                  .members_connected = [&hub] { return std::uint64_t{hub.members_connected()}; }});
@@ -165,7 +193,8 @@ int run_member(const Config& config, const platform::PlatformInfo& host) {
   if (node_id) spdlog::info("node id {}", *node_id);
   node::MemberNode member(io, {.options = {.hub = config.hub, .enroll = config.enroll,
                                           .hub_identity = config.hub_identity, .data_dir = data_dir,
-                                          .aes_hardware = host.fast_aes, .handshakes = config.handshakes},
+                                          .aes_hardware = host.fast_aes, .handshakes = config.handshakes,
+                                          .direct_paths = config.p2p},
                                .me = std::move(*me),
                                .trust = std::move(*trust),
                                .inlets = std::move(inlets),

@@ -1,7 +1,7 @@
 // Secure channel costs, each printed beside the primitive it is built from, measured in the same run:
 //   - Noise XX handshakes per second on one core (both sides, all three messages, split) next to the X25519
 //     operations it needs (5 DH + 2 key generations per side), to show the state machine's own overhead;
-//   - the same handshake as the agents run it (prologue "portico/1", m2 and m3 carrying each side's identity
+//   - the same handshake as the agents run it (prologue "portico/2", m2 and m3 carrying each side's identity
 //     attestation and hub credential, both checked): all of it, and the responder's (the hub's) share alone,
 //     which is the figure that bounds how many nodes per second one hub core can admit;
 //   - records per second and bytes per second through TransportCipher (nonce, replay window, rekey) next to
@@ -79,7 +79,7 @@ struct Side {
 };
 
 Side agent_side(Role role) {
-  static constexpr std::string_view kPrologue = "portico/1";
+  static constexpr std::string_view kPrologue = "portico/2";
   KeyPair keys = crypto::generate_keypair();
   NoiseStaticKey noise_public{};
   std::copy(keys.public_key.begin(), keys.public_key.end(), noise_public.begin());

@@ -3,6 +3,7 @@
 #include "channel/channel_messages.hpp"
 #include "channel/secure_channel.hpp"
 #include "identity/enrollment_service.hpp"
+#include "p2p/rendezvous_service.hpp"
 #include "portal/portal_messages.hpp"
 #include "relay/relay_messages.hpp"
 #include "relay/relay_service.hpp"
@@ -23,6 +24,7 @@ bool is_named(const Address& address, std::string_view name) { return address.is
 // What a member may reach on the hub: its services, nothing that leads elsewhere.
 bool hub_service(const Address& to) {
   return is_named(to, relay::kServiceAddress) || is_named(to, "echo") || is_named(to, identity::kEnrollAddress) ||
+         is_named(to, p2p::kRendezvousAddress) ||
          has_prefix(to, relay::kRelayAddressPrefix) || relay::RelayService::is_reply_address(to);
 }
 

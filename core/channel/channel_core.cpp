@@ -2,6 +2,8 @@
 // hop records are in channel_records.cpp.
 #include "channel/channel_core.hpp"
 
+#include "channel/errors.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -12,7 +14,9 @@ namespace portico::channel {
 namespace {
 
 constexpr std::string_view kProtocolName = "Noise_XX_25519_ChaChaPoly_SHA256";
-constexpr std::string_view kPrologue = "portico/1";
+// The protocol version: both ends must speak the same (2: hop records carry the control-lane flag,
+// hop_record.hpp). A peer of another version fails the handshake at its first encrypted message.
+constexpr std::string_view kPrologue = "portico/2";
 
 std::uint64_t system_seconds() {
   return static_cast<std::uint64_t>(
@@ -124,7 +128,11 @@ ChannelCore::Actions ChannelCore::on_handshake(Message message, Time now) {
   }
   auto payload = handshake_->read_message(ByteView(message.payload).subspan(1));
   if (!payload) {
-    fail("bad handshake message: " + payload.error().message(), out);
+    fail("bad handshake message: " + payload.error().message() +
+             (payload.error() == std::error_code(Error::decrypt_failed) ? " (a peer of another protocol version? this node speaks " +
+                                                             std::string(kPrologue) + ")"
+                                                       : std::string()),
+         out);
     return out;
   }
   const bool initiator = role_ == Role::initiator;

@@ -10,6 +10,7 @@
 #include "identity/enrollment_service.hpp"
 #include "node/hub_registry.hpp"
 #include "node/status_sources.hpp"
+#include "p2p/rendezvous_service.hpp"
 #include "relay/relay_service.hpp"
 #include "routing/workers.hpp"
 
@@ -81,7 +82,16 @@ void HubNode::start() {
   asio::co_spawn(io_, tcp_.serve(acceptor_), asio::detached);
 }
 
+void HubNode::serve_rendezvous(asio::ip::udp::socket socket) {
+  std::error_code ec;
+  const auto at = socket.local_endpoint(ec);
+  rendezvous_ = p2p::RendezvousService::start(router_, std::move(socket), {});
+  spdlog::info("rendezvous for direct paths on udp/{}:{}: members holding a ticket learn their public endpoint",
+               at.address().to_string(), at.port());
+}
+
 void HubNode::shutdown(std::function<void()> done) {
+  if (rendezvous_) rendezvous_->stop();
   if (registry_ && relays_) registry_->persist(relays_->table());
   tcp_.stop(kFlushTime, std::move(done));
 }

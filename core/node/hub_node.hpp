@@ -14,6 +14,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
 
 #include "identity/identity.hpp"
 #include "metrics/metrics.hpp"
@@ -27,6 +28,10 @@ class SecureChannelListener;
 }
 namespace portico::relay {
 class RelayService;
+}
+
+namespace portico::p2p {
+class RendezvousService;
 }
 
 namespace portico::node {
@@ -43,6 +48,9 @@ class HubNode {
 
   // Loads the relay names and revocations from the data dir and starts serving.
   void start();
+  // Answers "what address do you see?" on `socket` (bound already) for members holding a ticket
+  // (p2p/rendezvous_service.hpp). Without it the hub has no rendezvous and direct paths stay off.
+  void serve_rendezvous(asio::ip::udp::socket socket);
   // Stores the relay table and closes every link (sending what each holds first, briefly); then `done`.
   void shutdown(std::function<void()> done);
 
@@ -67,6 +75,7 @@ class HubNode {
   std::shared_ptr<metrics::Counters> counters_;
   std::shared_ptr<HubRegistry> registry_;
   std::shared_ptr<relay::RelayService> relays_;
+  std::shared_ptr<p2p::RendezvousService> rendezvous_;
   std::shared_ptr<channel::SecureChannelListener> listener_;
   std::chrono::seconds credential_lifetime_{};
 };

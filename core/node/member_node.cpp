@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "channel/admission.hpp"
+#include "p2p/rendezvous_client.hpp"
+#include "p2p/rendezvous_service.hpp"
 #include "channel/dead_letters.hpp"
 #include "channel/hub_session.hpp"
 #include "channel/outlet_channel.hpp"
@@ -99,6 +101,10 @@ void MemberNode::join_hub() {
   }
   for (std::size_t i = 0; i < outlets_.size(); ++i) {
     hub_answers_.emplace(answer_address(relay::RelayClient::kClientAddress, i), relay::kServiceAddress);
+  }
+  if (parts_.options.direct_paths) {
+    hub_answers_.emplace(p2p::RendezvousClient::kClientAddress, p2p::kRendezvousAddress);
+    rendezvous_ = p2p::RendezvousClient::start(router_, session_, {.hub_host = hub.host, .hub_name = "hub " + hub.to_string()});
   }
   install_admission();
   // A peer still using a channel this node no longer has (it restarted, or closed the channel) is told so.
@@ -315,6 +321,7 @@ void MemberNode::shutdown(std::chrono::milliseconds drain, std::function<void()>
     o->outlet->stop_accepting();
     o->client->stop();
   }
+  if (rendezvous_) rendezvous_->stop();
   drain_timer_.emplace(io_, drain);
   on_drained_ = [this, drain] {
     if (const std::size_t left = open_streams(); left > 0) {

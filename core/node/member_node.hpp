@@ -43,6 +43,10 @@ namespace portico::relay {
 class RelayClient;
 }
 
+namespace portico::p2p {
+class RendezvousClient;
+}
+
 namespace portico::node {
 
 struct InletSpec {
@@ -132,6 +136,7 @@ class MemberNode {
   std::shared_ptr<const identity::Identity> me_;
   std::shared_ptr<channel::HubSession> session_;
   std::shared_ptr<Membership> membership_;
+  std::shared_ptr<p2p::RendezvousClient> rendezvous_;
   std::shared_ptr<channel::SecureChannelListener> listener_;
   std::map<std::string, std::string> hub_answers_;  // admission: local worker -> the hub service it hears from
   std::vector<std::unique_ptr<Inlet>> inlets_;

@@ -43,6 +43,7 @@ struct MemberOptions {
   std::string data_dir;                              // OCKAM_DATA: identity, credential, pins
   bool aes_hardware = false;                         // prefer AES-256-GCM (both ends must have it)
   channel::HandshakeLimits handshakes{};             // OCKAM_MAX_PENDING_HANDSHAKES, OCKAM_MAX_CHANNELS_PER_LINK
+  bool direct_paths = false;                         // OCKAM_P2P: learn the public UDP endpoint from the hub
 };
 
 // The hub: accepts nodes, runs the relay service, enrollment and revocation.

@@ -13,6 +13,7 @@ set(PORTICO_PORTAL_TESTS
   portal_greedy_member 240
   portal_half_close 120
   portal_config 180
+  rendezvous 120
 )
 while(PORTICO_PORTAL_TESTS)
   list(POP_FRONT PORTICO_PORTAL_TESTS portal_test portal_timeout)

@@ -164,6 +164,22 @@ TEST(Config, RelayTrust) {
                exit_code::kRelayKeep);
 }
 
+TEST(Config, DirectPathVariables) {
+  const auto hub = expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}});
+  EXPECT_FALSE(hub.listen_udp) << "unset: the rendezvous takes OCKAM_LISTEN's address";
+  EXPECT_FALSE(hub.listen_udp_off);
+  const auto moved = expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_LISTEN_UDP", "0.0.0.0:4001"}});
+  ASSERT_TRUE(moved.listen_udp);
+  EXPECT_EQ(moved.listen_udp->port, 4001);
+  EXPECT_TRUE(expect_config({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_LISTEN_UDP", "off"}}).listen_udp_off);
+  expect_error({{"OCKAM_LISTEN", "0.0.0.0:4000"}, {"OCKAM_LISTEN_UDP", "4001"}}, "OCKAM_LISTEN_UDP",
+               exit_code::kListenUdp);
+  EXPECT_TRUE(expect_config({{"OCKAM_OUT", "127.0.0.1:5432"}, {"OCKAM_HUB", "h:1"}}).p2p) << "on by default";
+  EXPECT_FALSE(expect_config({{"OCKAM_OUT", "127.0.0.1:5432"}, {"OCKAM_HUB", "h:1"}, {"OCKAM_P2P", "off"}}).p2p);
+  expect_error({{"OCKAM_OUT", "127.0.0.1:5432"}, {"OCKAM_HUB", "h:1"}, {"OCKAM_P2P", "maybe"}}, "OCKAM_P2P",
+               exit_code::kP2p);
+}
+
 TEST(Config, AMissingVariableIsUnconfiguredAndIdlesOnlyWhenAskedTo) {
   // Not set at all: unconfigured (the same line and exit code; with OCKAM_UNCONFIGURED=idle the agent waits).
   for (const Vars& vars : {Vars{}, Vars{{"OCKAM_OUT", "127.0.0.1:5432"}},
