@@ -26,10 +26,9 @@
 
 #include <ngtcp2/ngtcp2.h>
 
-namespace portico::p2p {
+#include "p2p/path_secret.hpp"
 
-inline constexpr std::size_t kPathSecretBytes = 32;
-using PathSecret = std::array<std::uint8_t, kPathSecretBytes>;
+namespace portico::p2p {
 
 inline constexpr std::size_t kQuicKeyBytes = 32;
 inline constexpr std::size_t kQuicIvBytes = 12;

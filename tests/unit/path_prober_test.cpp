@@ -1,0 +1,175 @@
+// PathProber (core/p2p/path_prober.hpp): two ends punching a direct path over a simulated network of
+// endpoints (virtual time, no sockets): proof through "NATs" that map, failure that says why and retries,
+// keepalives, loss of the path, and nothing proven by forged, replayed or reflected datagrams.
+#include "p2p/path_prober.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+namespace portico::p2p {
+namespace {
+
+using namespace std::chrono_literals;
+using Time = PathProber::Time;
+
+SeenEndpoint endpoint(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d, std::uint16_t port) {
+  SeenEndpoint e;
+  e.address[12] = a, e.address[13] = b, e.address[14] = c, e.address[15] = d;
+  e.port = port;
+  return e;
+}
+
+PathSecret secret_of(std::uint8_t seed) {
+  PathSecret s{};
+  s.fill(seed);
+  return s;
+}
+
+// Two probers; a datagram a prober sends to the other's public endpoint arrives from the sender's public
+// endpoint (a NAT that maps), unless `deliver` says no.
+struct Pair {
+  Pair() : a(secret_of(1), true), b(secret_of(1), false) {}
+  SeenEndpoint a_public = endpoint(203, 0, 113, 10, 40001), b_public = endpoint(203, 0, 113, 20, 40002);
+  PathProber a, b;
+  Time now = Time(1000s);
+  std::function<bool(bool from_a)> deliver = [](bool) { return true; };
+  std::vector<PathProber::Proven> a_proven, b_proven;
+  std::vector<PathProber::Lost> a_lost;
+  std::vector<PathProber::Failed> a_failed, b_failed;
+  std::size_t a_sent = 0, b_sent = 0;
+
+  void handle(bool from_a, PathProber::Actions actions) {
+    for (auto& action : actions) {
+      if (auto* send = std::get_if<PathProber::Send>(&action)) {
+        (from_a ? a_sent : b_sent)++;
+        const SeenEndpoint& target = from_a ? b_public : a_public;
+        if (!(send->to == target) || !deliver(from_a)) continue;
+        handle(!from_a, (from_a ? b : a).on_datagram(send->datagram, from_a ? a_public : b_public, now));
+      } else if (auto* proven = std::get_if<PathProber::Proven>(&action)) {
+        (from_a ? a_proven : b_proven).push_back(*proven);
+      } else if (auto* lost = std::get_if<PathProber::Lost>(&action)) {
+        if (from_a) a_lost.push_back(*lost);
+      } else if (auto* failed = std::get_if<PathProber::Failed>(&action)) {
+        (from_a ? a_failed : b_failed).push_back(*failed);
+      }
+    }
+  }
+  void start(std::vector<SeenEndpoint> for_a, std::vector<SeenEndpoint> for_b) {
+    handle(true, a.set_candidates(std::move(for_a), now));
+    handle(false, b.set_candidates(std::move(for_b), now));
+  }
+  // Advances virtual time timer by timer until `until`.
+  void run_until(Time until) {
+    for (;;) {
+      const Time next = std::min(a.next_timer(), b.next_timer());
+      if (next > until) break;
+      now = std::max(now, next);
+      if (a.next_timer() <= now) handle(true, a.on_timer(now));
+      if (b.next_timer() <= now) handle(false, b.on_timer(now));
+    }
+    now = until;
+  }
+};
+
+TEST(PathProber, BothEndsProveThePathThroughMappingNats) {
+  Pair p;
+  p.start({p.b_public}, {p.a_public});
+  ASSERT_EQ(p.a_proven.size(), 1u);
+  ASSERT_EQ(p.b_proven.size(), 1u);
+  EXPECT_EQ(p.a_proven[0].via, p.b_public);
+  EXPECT_EQ(p.b_proven[0].via, p.a_public);
+  EXPECT_EQ(p.a.path(), p.b_public);
+}
+
+TEST(PathProber, AWrongCandidateIsMadeUpForByWhereTheProbesComeFrom) {
+  Pair p;
+  // b was told a's local address only (unreachable from b); a's probes show b a's public endpoint.
+  p.start({p.b_public}, {endpoint(10, 0, 1, 2, 40001)});
+  ASSERT_EQ(p.b_proven.size(), 1u);
+  EXPECT_EQ(p.b_proven[0].via, p.a_public) << "proven via the peer-reflexive candidate";
+}
+
+TEST(PathProber, NoAnswerFailsWithAReasonAndTriesAgainLater) {
+  Pair p;
+  p.deliver = [](bool) { return false; };  // symmetric NATs: nothing gets through
+  p.start({p.b_public}, {p.a_public});
+  p.run_until(p.now + 10s);
+  ASSERT_EQ(p.a_failed.size(), 1u);
+  EXPECT_NE(p.a_failed[0].why.find("symmetric NATs"), std::string::npos) << p.a_failed[0].why;
+  EXPECT_EQ(p.a_sent, std::size(PathProber::kProbeSchedule)) << "one probe per step of the schedule";
+  EXPECT_FALSE(p.a.path());
+  const std::size_t sent = p.a_sent;
+  p.run_until(p.now + PathProber::kRetryAfter);
+  EXPECT_GT(p.a_sent, sent) << "a new round after kRetryAfter";
+  // The network heals: the next round proves the path.
+  p.deliver = [](bool) { return true; };
+  p.run_until(p.now + PathProber::kRetryAfter + 10s);
+  EXPECT_EQ(p.a.path(), p.b_public);
+}
+
+TEST(PathProber, KeepalivesHoldThePathAndSilenceLosesIt) {
+  Pair p;
+  p.start({p.b_public}, {p.a_public});
+  ASSERT_TRUE(p.a.path());
+  const std::size_t sent = p.a_sent;
+  p.run_until(p.now + 5min);
+  EXPECT_TRUE(p.a.path()) << "answered keepalives keep it";
+  EXPECT_GE(p.a_sent - sent, 14u) << "a keepalive every 20 s";
+  EXPECT_LE(PathProber::kKeepalive, 25s) << "inside the 30 s NAT mappings commonly last";
+  p.deliver = [](bool) { return false; };
+  p.run_until(p.now + 90s);
+  ASSERT_EQ(p.a_lost.size(), 1u);
+  EXPECT_EQ(p.a_lost[0].via, p.b_public);
+  EXPECT_FALSE(p.a.path());
+}
+
+TEST(PathProber, ForgedReplayedAndReflectedDatagramsProveNothing) {
+  Pair p;
+  PathProber other(secret_of(2), false);  // another path secret
+  PathProber::Actions captured;
+  // a probes b but nothing is delivered; keep what a sent.
+  p.deliver = [](bool) { return false; };
+  auto probes = p.a.set_candidates({p.b_public}, p.now);
+  ASSERT_FALSE(probes.empty());
+  const Bytes probe = std::get<PathProber::Send>(probes[0]).datagram;
+  // Reflected back at a: refused (it says the initiator sent it).
+  EXPECT_TRUE(p.a.on_datagram(probe, p.b_public, p.now).empty());
+  // Another secret's end cannot check it, and what it answers with its own key opens nowhere.
+  EXPECT_TRUE(other.on_datagram(probe, p.a_public, p.now).empty());
+  // b answers it; the answer proves the path once, and its replay later proves nothing more.
+  auto answer = p.b.on_datagram(probe, p.a_public, p.now);
+  ASSERT_EQ(answer.size(), 2u) << "an answer, and a probe back to where it came from";
+  const Bytes answer_bytes = std::get<PathProber::Send>(answer[0]).datagram;
+  EXPECT_EQ(answer_bytes.size(), probe.size()) << "no larger than the probe";
+  Bytes forged = answer_bytes;
+  forged[10] ^= 1;
+  EXPECT_TRUE(p.a.on_datagram(forged, p.b_public, p.now).empty());
+  EXPECT_TRUE(p.a.on_datagram(answer_bytes, endpoint(198, 51, 100, 7, 9), p.now).empty()) << "not where we probed";
+  auto proven = p.a.on_datagram(answer_bytes, p.b_public, p.now + 10ms);
+  ASSERT_EQ(proven.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<PathProber::Proven>(proven[0]));
+  EXPECT_TRUE(p.a.on_datagram(answer_bytes, p.b_public, p.now + 20ms).empty()) << "a replay";
+  EXPECT_GE(p.a.refused(), 4u);
+}
+
+TEST(PathProber, AnswersAreRateLimited) {
+  PathProber b(secret_of(1), false);
+  PathProber a(secret_of(1), true);
+  const Time now = Time(1000s);
+  std::size_t answers = 0;
+  for (int i = 0; i < 200; ++i) {
+    auto probes = a.set_candidates({endpoint(203, 0, 113, 20, 40002)}, now);
+    for (auto& action : probes) {
+      if (auto* send = std::get_if<PathProber::Send>(&action)) {
+        for (auto& reply : b.on_datagram(send->datagram, endpoint(203, 0, 113, 10, 40001), now)) {
+          if (auto* s = std::get_if<PathProber::Send>(&reply); s && s->datagram[4] == 2) ++answers;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(answers, static_cast<std::size_t>(PathProber::kMaxAnswersPerSecond));
+}
+
+}  // namespace
+}  // namespace portico::p2p
