@@ -14,6 +14,21 @@ constexpr std::uint8_t kAnswer = 2;
 constexpr std::size_t kMacBytes = 16;
 constexpr std::size_t kBodyBytes = kProbeBytes - kMacBytes;
 
+// What no peer can be reached at.
+bool usable(const SeenEndpoint& e) {
+  if (e.port == 0) return false;
+  if (e.v4) {
+    const std::uint8_t a = e.address[12];
+    const bool unspecified = a == 0, loopback = a == 127, multicast = (a & 0xf0) == 0xe0;
+    const bool broadcast = a == 255 && e.address[13] == 255 && e.address[14] == 255 && e.address[15] == 255;
+    return !unspecified && !loopback && !multicast && !broadcast;
+  }
+  const bool all_zero = std::all_of(e.address.begin(), e.address.end(), [](std::uint8_t b) { return b == 0; });
+  const bool loopback = std::all_of(e.address.begin(), e.address.end() - 1, [](std::uint8_t b) { return b == 0; }) &&
+                        e.address[15] == 1;
+  return !all_zero && !loopback && e.address[0] != 0xff;
+}
+
 }  // namespace
 
 PathProber::PathProber(const PathSecret& secret, bool initiator) : initiator_(initiator) {
@@ -55,10 +70,14 @@ void PathProber::lose(const std::string& why, Time now, Actions& out) {
 }
 
 PathProber::Actions PathProber::set_candidates(std::vector<SeenEndpoint> candidates, Time now) {
-  if (candidates.size() > kMaxCandidates) candidates.resize(kMaxCandidates);
+  std::erase_if(candidates, [](const SeenEndpoint& e) { return !usable(e); });
+  // Room is kept for peer-reflexive candidates: a quarter of the list.
+  if (candidates.size() > kMaxCandidates * 3 / 4) candidates.resize(kMaxCandidates * 3 / 4);
+  given_candidates_ = candidates.size();
   candidates_ = std::move(candidates);
   Actions out;
-  if (state_ != State::proven) start_round(now, out);
+  // A round under way takes the new list at its next step; only an idle or failed prober starts one.
+  if (state_ == State::idle || state_ == State::failed) start_round(now, out);
   return out;
 }
 
@@ -78,15 +97,24 @@ PathProber::Actions PathProber::on_datagram(ByteView data, const SeenEndpoint& f
   TransactionId txid{};
   std::copy_n(data.begin() + 6, txid.size(), txid.begin());
   if (data[4] == kProbe) {
+    std::erase_if(seen_probes_, [&](const auto& entry) { return now - entry.second > kSeenProbesFor; });
+    if (seen_probes_.count(txid) != 0 || seen_probes_.size() >= kMaxSeenProbes) {
+      ++refused_;  // a replay (or more probes than any peer sends): answered once at most
+      return out;
+    }
     if (now - answers_window_ >= std::chrono::seconds(1)) answers_window_ = now, answers_in_window_ = 0;
-    if (++answers_in_window_ > kMaxAnswersPerSecond) {
+    const bool reflexive = state_ != State::proven && usable(from) &&
+                           std::find(candidates_.begin(), candidates_.end(), from) == candidates_.end() &&
+                           candidates_.size() < kMaxCandidates;
+    answers_in_window_ += reflexive ? 2 : 1;
+    if (answers_in_window_ > kMaxAnswersPerSecond) {
       ++refused_;
       return out;
     }
+    seen_probes_[txid] = now;
     out.push_back(Send{from, datagram(kAnswer, txid)});
     // The peer reached us from there: a candidate its NAT made, worth probing back (a peer-reflexive candidate).
-    if (state_ != State::proven && std::find(candidates_.begin(), candidates_.end(), from) == candidates_.end() &&
-        candidates_.size() < kMaxCandidates) {
+    if (reflexive) {
       candidates_.push_back(from);
       probe(from, now, out);
     }
@@ -132,6 +160,7 @@ PathProber::Actions PathProber::on_timer(Time now) {
       } else if (now >= round_start_ + kProbeSchedule[steps - 1] + kProbeTimeout) {
         state_ = State::failed;
         next_timer_ = now + kRetryAfter;
+        candidates_.resize(given_candidates_);  // peer-reflexive candidates do not outlive their round
         out.push_back(Failed{"no answer to " + std::to_string(steps) + " rounds of probes to " +
                              std::to_string(candidates_.size()) +
                              " candidates (both ends behind symmetric NATs, or UDP blocked on the way?); "

@@ -16,7 +16,11 @@
 // Once proven, a keepalive every kKeepalive holds the NAT mappings (commonly 30 s); kLostAfter unanswered
 // keepalives in a row lose the path, and probing starts again from the candidates. A round of probes with no
 // answer gives up (Failed, saying how many candidates were tried) and tries again after kRetryAfter.
-// Answers are never larger than probes, and at most kMaxAnswersPerSecond go out: no amplifier.
+// Answers are never larger than probes, and at most kMaxAnswersPerSecond go out (the probes back to a
+// peer-reflexive candidate counted among them): no amplifier. A probe is answered once: its transaction id is
+// remembered for kSeenProbesFor (at most kMaxSeenProbes), so a captured probe replayed from spoofed sources
+// neither spends the answer budget nor fills the candidate list. Candidates that cannot be a peer (loopback,
+// unspecified, multicast, broadcast, port 0) are dropped; peer-reflexive ones are forgotten when a round fails.
 //
 // Thread safety: none; one io_context thread.
 
@@ -49,6 +53,8 @@ class PathProber {
   static constexpr std::chrono::seconds kRetryAfter{60};
   static constexpr std::size_t kMaxCandidates = 16;
   static constexpr int kMaxAnswersPerSecond = 50;
+  static constexpr std::chrono::seconds kSeenProbesFor{60};
+  static constexpr std::size_t kMaxSeenProbes = 1024;
 
   struct Send {
     SeenEndpoint to;
@@ -92,6 +98,8 @@ class PathProber {
   bool initiator_;
   State state_ = State::idle;
   std::vector<SeenEndpoint> candidates_;
+  std::size_t given_candidates_ = 0;  // candidates_[0, given) came from the peer; the rest are peer-reflexive
+  std::map<TransactionId, Time> seen_probes_;
   std::optional<SeenEndpoint> path_;
   std::map<TransactionId, std::pair<SeenEndpoint, Time>> outstanding_;  // txid -> (to, sent at)
   Time round_start_{};

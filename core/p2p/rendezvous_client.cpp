@@ -1,5 +1,7 @@
 #include "p2p/rendezvous_client.hpp"
 
+#include <vector>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -43,6 +45,7 @@ std::shared_ptr<RendezvousClient> RendezvousClient::start(Router& router, std::s
     ++self->session_;
     self->ticket_received_ = false;
     self->asked_ = 0;
+    self->session_started_ = Clock::now();
     if (up) self->timer_.cancel();  // ask now rather than at the next retry tick
   });
   asio::co_spawn(client->timer_.get_executor(), client->ask_for_tickets(), asio::detached);
@@ -60,8 +63,15 @@ asio::awaitable<void> RendezvousClient::ask_for_tickets() {
   while (!stopped_ && socket_.is_open()) {
     if (hub_->up() && !ticket_received_ && asked_ == kTicketTries) {
       ++asked_;
-      spdlog::info("direct paths: {} offers no rendezvous (no answer to {} ticket requests; OCKAM_LISTEN_UDP=off "
-                   "there?); streams stay on the relay", options_.hub_name, kTicketTries);
+      spdlog::info("direct paths: no rendezvous ticket from {} after {} requests (it offers none: OCKAM_LISTEN_UDP=off "
+                   "there; or this node is not a member yet); streams stay on the relay; asking again in {} s",
+                   options_.hub_name, kTicketTries, kAskAgain.count());
+    }
+    // Now and then the whole exchange again: a NAT's mapping may have changed, or the hub may offer one now.
+    if (hub_->up() && asked_ > 0 && Clock::now() - session_started_ >= kAskAgain) {
+      session_started_ = Clock::now();
+      ticket_received_ = false;
+      asked_ = 0;
     }
     if (hub_->up() && !ticket_received_ && asked_ < kTicketTries) {
       ++asked_;
@@ -104,9 +114,11 @@ asio::awaitable<void> RendezvousClient::probe(RendezvousTicket ticket, std::uint
   const asio::ip::udp::endpoint hub = *results.begin();
   std::array<std::uint8_t, 128> datagram{};
   asio::steady_timer deadline(socket_.get_executor());
+  std::vector<TransactionId> asked;  // an answer to any try counts (a round trip may be longer than a try)
   for (int attempt = 0; attempt < kTries && !stopped_ && session == session_; ++attempt) {
     TransactionId txid{};
     randombytes_buf(txid.data(), txid.size());
+    asked.push_back(txid);
     const Bytes request = make_rendezvous_request(ticket, txid);
     auto [send_error, sent] = co_await socket_.async_send_to(asio::buffer(request), hub, kUseTuple);
     if (send_error) break;
@@ -119,8 +131,13 @@ asio::awaitable<void> RendezvousClient::probe(RendezvousTicket ticket, std::uint
       if (outcome.index() == 1) break;  // timed out: ask again
       auto [ec, n] = std::get<0>(outcome);
       if (ec) break;
-      if (from != hub) continue;
-      auto seen = read_rendezvous_answer(ByteView(datagram.data(), n), ticket, txid);
+      if (session != session_) co_return;  // the hub path changed meanwhile: a newer probe asks
+      // The MAC and the transaction id are the check (a hub with several addresses may answer from another).
+      Result<SeenEndpoint> seen = RendezvousError::wrong_transaction;
+      for (const auto& id : asked) {
+        seen = read_rendezvous_answer(ByteView(datagram.data(), n), ticket, id);
+        if (seen || seen.error() != std::error_code(RendezvousError::wrong_transaction)) break;
+      }
       if (!seen) {
         if (auto gate = util::log_gate("rendezvous-answer", "hub")) {
           spdlog::warn("direct paths: dropped an answer from {}: {}{}", hub.address().to_string(),

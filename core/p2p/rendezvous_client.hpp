@@ -30,6 +30,8 @@ class RendezvousClient final : public Worker, public std::enable_shared_from_thi
   static constexpr std::chrono::milliseconds kAnswerTimeout{1000};
   static constexpr int kTries = 3;        // UDP questions per ticket
   static constexpr int kTicketTries = 3;  // ticket requests per hub session
+  static constexpr std::chrono::minutes kAskAgain{5};  // the whole exchange again, while the hub path is up
+  using Clock = std::chrono::steady_clock;
 
   struct Options {
     std::string hub_host;  // where the hub's UDP port is: the host of OCKAM_HUB
@@ -58,6 +60,7 @@ class RendezvousClient final : public Worker, public std::enable_shared_from_thi
   std::uint64_t session_ = 0;     // counts changes of the hub path: a probe of an older session stops
   bool ticket_received_ = false;  // in this session
   int asked_ = 0;                 // ticket requests in this session
+  Clock::time_point session_started_ = Clock::now();
   bool stopped_ = false;
 };
 

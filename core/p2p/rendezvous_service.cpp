@@ -4,17 +4,25 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "identity/token_store.hpp"
 #include "util/log_limit.hpp"
 
 namespace portico::p2p {
 namespace {
 
 constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// Ticket times: seconds of this process's monotonic clock. Tickets are checked only by the process that issued
+// them (its secret dies with it), so a wall clock that jumps (a board without a real-time clock, then NTP) cannot
+// expire them all at once.
+std::uint64_t monotonic_seconds() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
 
 SeenEndpoint seen_of(const asio::ip::udp::endpoint& from) {
   SeenEndpoint seen;
@@ -50,7 +58,7 @@ std::shared_ptr<RendezvousService> RendezvousService::start(Router& router, asio
 }
 
 asio::awaitable<void> RendezvousService::handle_message(Message message) {
-  const RendezvousTicket ticket = issuer_.issue(identity::system_now(), options_.ticket_lifetime);
+  const RendezvousTicket ticket = issuer_.issue(monotonic_seconds(), options_.ticket_lifetime);
   Bytes answer = ticket.encode();
   answer.push_back(static_cast<std::uint8_t>(port_ >> 8));
   answer.push_back(static_cast<std::uint8_t>(port_ & 0xff));
@@ -65,11 +73,17 @@ asio::awaitable<void> RendezvousService::serve() {
   while (socket_.is_open()) {
     auto [ec, n] = co_await socket_.async_receive_from(asio::buffer(datagram), from, kUseTuple);
     if (ec == asio::error::operation_aborted || !socket_.is_open()) break;
-    if (ec) continue;  // an ICMP error reported on the socket, say: the next datagram is another peer's
-    auto answer = issuer_.answer(ByteView(datagram.data(), n), seen_of(from), identity::system_now());
+    if (ec) {
+      // Not expected on Linux for an unconnected socket; whatever it is, do not spin the hub's thread on it.
+      asio::steady_timer pause(socket_.get_executor(), std::chrono::milliseconds(10));
+      co_await pause.async_wait(kUseTuple);
+      continue;
+    }
+    auto answer = issuer_.answer(ByteView(datagram.data(), n), seen_of(from), monotonic_seconds());
     if (!answer) {
       ++refused_;
-      if (auto gate = util::log_gate("rendezvous-refused", from.address().to_string())) {
+      // One key for all sources: spoofed source addresses must not each get a burst of lines.
+      if (auto gate = util::log_gate("rendezvous-refused", "all")) {
         spdlog::warn("rendezvous: dropped a datagram of {} bytes from {}: {}{}", n, from.address().to_string(),
                      answer.error().message(), gate.suffix());
       }

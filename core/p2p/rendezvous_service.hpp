@@ -27,7 +27,7 @@ inline constexpr std::size_t kTicketAnswerBytes = kTicketWireBytes + 2;
 class RendezvousService final : public Worker, public std::enable_shared_from_this<RendezvousService> {
  public:
   struct Options {
-    std::chrono::seconds ticket_lifetime{3600};
+    std::chrono::seconds ticket_lifetime{120};  // a member uses its ticket within seconds
     std::size_t answers_per_second = 2000;
   };
 

@@ -42,7 +42,7 @@ struct Pair {
   void handle(bool from_a, PathProber::Actions actions) {
     for (auto& action : actions) {
       if (auto* send = std::get_if<PathProber::Send>(&action)) {
-        (from_a ? a_sent : b_sent)++;
+        if (send->datagram[4] == 1) (from_a ? a_sent : b_sent)++;  // probes only, not answers
         const SeenEndpoint& target = from_a ? b_public : a_public;
         if (!(send->to == target) || !deliver(from_a)) continue;
         handle(!from_a, (from_a ? b : a).on_datagram(send->datagram, from_a ? a_public : b_public, now));
@@ -55,9 +55,15 @@ struct Pair {
       }
     }
   }
+  // Both ends get their candidates before anything is delivered (each end's own list is then what it probes),
+  // then the network carries what they send.
   void start(std::vector<SeenEndpoint> for_a, std::vector<SeenEndpoint> for_b) {
+    auto keep = deliver;
+    deliver = [](bool) { return false; };
     handle(true, a.set_candidates(std::move(for_a), now));
     handle(false, b.set_candidates(std::move(for_b), now));
+    deliver = keep;
+    run_until(now + 1s);
   }
   // Advances virtual time timer by timer until `until`.
   void run_until(Time until) {
@@ -94,7 +100,7 @@ TEST(PathProber, NoAnswerFailsWithAReasonAndTriesAgainLater) {
   Pair p;
   p.deliver = [](bool) { return false; };  // symmetric NATs: nothing gets through
   p.start({p.b_public}, {p.a_public});
-  p.run_until(p.now + 10s);
+  p.run_until(p.now + 9s);
   ASSERT_EQ(p.a_failed.size(), 1u);
   EXPECT_NE(p.a_failed[0].why.find("symmetric NATs"), std::string::npos) << p.a_failed[0].why;
   EXPECT_EQ(p.a_sent, std::size(PathProber::kProbeSchedule)) << "one probe per step of the schedule";
@@ -153,22 +159,42 @@ TEST(PathProber, ForgedReplayedAndReflectedDatagramsProveNothing) {
   EXPECT_GE(p.a.refused(), 4u);
 }
 
-TEST(PathProber, AnswersAreRateLimited) {
+TEST(PathProber, AnswersAreRateLimitedAndAReplayedProbeIsAnsweredOnce) {
   PathProber b(secret_of(1), false);
-  PathProber a(secret_of(1), true);
   const Time now = Time(1000s);
-  std::size_t answers = 0;
+  // 200 fresh probes in one second (200 initiators' first probes): b sends at most kMaxAnswersPerSecond
+  // datagrams, its probe back to the peer-reflexive candidate included.
+  std::size_t sent = 0;
+  Bytes one_probe;
   for (int i = 0; i < 200; ++i) {
+    PathProber a(secret_of(1), true);
     auto probes = a.set_candidates({endpoint(203, 0, 113, 20, 40002)}, now);
-    for (auto& action : probes) {
-      if (auto* send = std::get_if<PathProber::Send>(&action)) {
-        for (auto& reply : b.on_datagram(send->datagram, endpoint(203, 0, 113, 10, 40001), now)) {
-          if (auto* s = std::get_if<PathProber::Send>(&reply); s && s->datagram[4] == 2) ++answers;
-        }
-      }
+    const Bytes& probe = std::get<PathProber::Send>(probes.at(0)).datagram;
+    if (one_probe.empty()) one_probe = probe;
+    for (auto& reply : b.on_datagram(probe, endpoint(203, 0, 113, 10, 40001), now)) {
+      sent += std::holds_alternative<PathProber::Send>(reply);
     }
   }
-  EXPECT_EQ(answers, static_cast<std::size_t>(PathProber::kMaxAnswersPerSecond));
+  EXPECT_EQ(sent, static_cast<std::size_t>(PathProber::kMaxAnswersPerSecond));
+  // A second later, one captured probe replayed from 16 spoofed sources: not answered again, and no candidate
+  // slot taken.
+  PathProber c(secret_of(1), false);
+  std::size_t answered = 0;
+  for (std::uint8_t i = 0; i < 16; ++i) {
+    answered += c.on_datagram(one_probe, endpoint(198, 51, 100, i + 1, 9000), now + 2s).size() > 0;
+  }
+  EXPECT_EQ(answered, 1u) << "answered once, then remembered";
+}
+
+TEST(PathProber, CandidatesNoPeerCanBeAtAreDropped) {
+  PathProber a(secret_of(1), true);
+  const Time now = Time(1000s);
+  auto probes = a.set_candidates({endpoint(127, 0, 0, 1, 4000), endpoint(0, 0, 0, 0, 4000),
+                                  endpoint(224, 0, 0, 1, 4000), endpoint(255, 255, 255, 255, 4000),
+                                  endpoint(203, 0, 113, 20, 0), endpoint(203, 0, 113, 20, 40002)},
+                                 now);
+  ASSERT_EQ(probes.size(), 1u) << "only the one real candidate is probed";
+  EXPECT_EQ(std::get<PathProber::Send>(probes[0]).to, endpoint(203, 0, 113, 20, 40002));
 }
 
 }  // namespace
