@@ -109,7 +109,8 @@ class QuicConnection {
     bool fin_written = false;
     bool pending() const { return written < end || (fin && !fin_written); }
   };
-  struct Callbacks;
+  struct Callbacks;  // quic_handshake.cpp
+  static ngtcp2_callbacks make_callbacks(bool is_server);
 
   QuicConnection(const PathSecret& secret, Options options, bool is_server);
   std::error_code start_client(Time now);
