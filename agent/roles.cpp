@@ -36,20 +36,12 @@ std::optional<asio::ip::tcp::acceptor> listen_on(asio::io_context& io, const Hos
 // naming the variable and returns nothing.
 std::optional<asio::ip::udp::socket> bind_rendezvous(asio::io_context& io, const Config& config) {
   const HostPort at = config.listen_udp.value_or(config.listen);
+  auto socket = bind_udp(io, at);
+  if (socket) return std::move(*socket);
   const char* variable = config.listen_udp ? "OCKAM_LISTEN_UDP" : "OCKAM_LISTEN (its address is the rendezvous's, "
                                                                   "udp; OCKAM_LISTEN_UDP=off for none)";
-  asio::ip::udp::resolver resolver(io);
-  asio::error_code ec;
-  auto results = resolver.resolve(at.host, std::to_string(at.port), asio::ip::udp::resolver::passive, ec);
-  if (!ec && !results.empty()) {
-    asio::ip::udp::socket socket(io);
-    const auto endpoint = results.begin()->endpoint();
-    socket.open(endpoint.protocol(), ec);
-    if (!ec) socket.bind(endpoint, ec);
-    if (!ec) return socket;
-  }
   std::fprintf(stderr, "portico: %s: cannot use udp/%s: %s (example: OCKAM_LISTEN_UDP=0.0.0.0:4000)\n", variable,
-               at.to_string().c_str(), ec ? ec.message().c_str() : "no such address");
+               at.to_string().c_str(), socket.error().message().c_str());
   return std::nullopt;
 }
 

@@ -2,12 +2,11 @@
 // hop records are in channel_records.cpp.
 #include "channel/channel_core.hpp"
 
-#include "channel/errors.hpp"
-
 #include <algorithm>
 #include <stdexcept>
 
 #include "channel/channel_messages.hpp"
+#include "channel/errors.hpp"
 #include "wire/buffer_pool.hpp"
 
 namespace portico::channel {
@@ -128,11 +127,11 @@ ChannelCore::Actions ChannelCore::on_handshake(Message message, Time now) {
   }
   auto payload = handshake_->read_message(ByteView(message.payload).subspan(1));
   if (!payload) {
-    fail("bad handshake message: " + payload.error().message() +
-             (payload.error() == std::error_code(Error::decrypt_failed) ? " (a peer of another protocol version? this node speaks " +
-                                                             std::string(kPrologue) + ")"
-                                                       : std::string()),
-         out);
+    // A peer of another version computes another prologue hash: its first encrypted field fails to open.
+    const std::string hint = payload.error() == std::error_code(Error::decrypt_failed)
+                                 ? " (a peer of another protocol version? this node speaks " + std::string(kPrologue) + ")"
+                                 : "";
+    fail("bad handshake message: " + payload.error().message() + hint, out);
     return out;
   }
   const bool initiator = role_ == Role::initiator;

@@ -8,8 +8,6 @@
 #include <spdlog/spdlog.h>
 
 #include "channel/admission.hpp"
-#include "p2p/rendezvous_client.hpp"
-#include "p2p/rendezvous_service.hpp"
 #include "channel/dead_letters.hpp"
 #include "channel/hub_session.hpp"
 #include "channel/outlet_channel.hpp"
@@ -20,6 +18,8 @@
 #include "node/membership_notices.hpp"
 #include "node/relay_pins.hpp"
 #include "node/status_sources.hpp"
+#include "p2p/rendezvous_client.hpp"
+#include "p2p/rendezvous_service.hpp"
 #include "portal/portal_inlet.hpp"
 #include "relay/relay_client.hpp"
 #include "util/log_limit.hpp"

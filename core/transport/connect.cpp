@@ -53,4 +53,18 @@ Result<asio::ip::tcp::acceptor> listen_tcp(asio::io_context& io, const HostPort&
   return acceptor;
 }
 
+Result<asio::ip::udp::socket> bind_udp(asio::io_context& io, const HostPort& at) {
+  asio::error_code ec;
+  asio::ip::udp::resolver resolver(io);
+  auto endpoints = resolver.resolve(at.host, std::to_string(at.port), asio::ip::udp::resolver::passive, ec);
+  if (ec) return ec;
+  if (endpoints.empty()) return std::error_code(asio::error::host_not_found);
+  asio::ip::udp::socket socket(io);
+  const auto endpoint = endpoints.begin()->endpoint();
+  socket.open(endpoint.protocol(), ec);
+  if (!ec) socket.bind(endpoint, ec);
+  if (ec) return ec;
+  return socket;
+}
+
 }  // namespace portico
