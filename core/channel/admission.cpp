@@ -3,6 +3,7 @@
 #include "channel/channel_messages.hpp"
 #include "channel/secure_channel.hpp"
 #include "identity/enrollment_service.hpp"
+#include "p2p/direct_messages.hpp"
 #include "p2p/rendezvous_service.hpp"
 #include "portal/portal_messages.hpp"
 #include "relay/relay_messages.hpp"
@@ -68,7 +69,8 @@ std::string node_admission(const NodeAccess& access, const Message& message) {
   const bool to_outlet = is_named(to, portal::kOutletAddress) ||
                          has_prefix(to, std::string(portal::kOutletAddress) + "/");
   if (to_outlet && origin.accepted_here && origin.member) return {};
-  return "a peer may only reach portals here";
+  if (is_named(to, p2p::kDirectPathsAddress) && origin.member) return {};
+  return "a peer may only reach portals and direct paths here";
 }
 
 }  // namespace portico::channel

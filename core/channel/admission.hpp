@@ -18,7 +18,8 @@
 //                                       itself sent the message: its return route is [this node's encryptor,
 //                                       that service], not a longer route through the hub (a relay)
 //   from another peer's channel      -> portal workers: "outlet" (only on a channel opened to this node's
-//                                       listener, whose policy required a member) and "portal-<hex>" streams
+//                                       listener, whose policy required a member) and "portal-<hex>" streams;
+//                                       "p2p" (direct paths: candidates), from a peer that showed a credential
 // Channel encryptors on a node are never reachable from outside: whoever could address them could speak as
 // this node to its peers.
 

@@ -101,6 +101,7 @@ asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::open() {
   spdlog::info("end-to-end secure channel to {} (outlet {}) established", relay, *owner);
   channel_ = std::move(channel);
   owner_ = *owner;
+  if (on_established_) on_established_(channel_->encryptor(), owner_);
   co_return outlet_answer();
 }
 

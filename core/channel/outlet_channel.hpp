@@ -54,6 +54,9 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
   // encryptor — the first hop of every stream route through it — and the reason.
   using OnLost = std::function<void(const Address& first_hop, const std::string& reason)>;
   void on_lost(OnLost observer) { on_lost_ = std::move(observer); }
+  // Called when a channel to the outlet is established, with its encryptor and the outlet's identifier.
+  using OnEstablished = std::function<void(const Address& encryptor, const std::string& owner)>;
+  void on_established(OnEstablished observer) { on_established_ = std::move(observer); }
   // The inlet's routes for PortalInlet::set_routes.
   portal::OutletRoutes routes();
 
@@ -74,6 +77,7 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
   asio::steady_timer answered_; // cancelled when the hub answers a lookup
   std::optional<relay::RelayMessage> answer_;
   OnLost on_lost_;
+  OnEstablished on_established_;
 };
 
 }  // namespace portico::channel

@@ -90,6 +90,16 @@ std::string render_prometheus(const Snapshot& s) {
   sample(out, "portico_hub_link_reconnects_total", "", c.reconnects);
   metric(out, "portico_handshake_failures_total", "counter", "Secure channel handshakes that failed.");
   sample(out, "portico_handshake_failures_total", "", c.handshake_failures);
+  if (s.role != "hub") {
+    metric(out, "portico_direct_path_attempts_total", "counter", "Rounds of probes to punch a direct path to a peer.");
+    sample(out, "portico_direct_path_attempts_total", "", c.direct_rounds);
+    metric(out, "portico_direct_path_successes_total", "counter", "Direct paths to a peer proven.");
+    sample(out, "portico_direct_path_successes_total", "", c.direct_proven);
+    metric(out, "portico_direct_path_losses_total", "counter", "Proven direct paths that went silent.");
+    sample(out, "portico_direct_path_losses_total", "", c.direct_lost);
+    metric(out, "portico_direct_paths", "gauge", "Peers this node has a proven direct path to now.");
+    sample(out, "portico_direct_paths", "", c.direct_paths_up);
+  }
   metric(out, "portico_build_info", "gauge", "Always 1; the label says which version this agent was built as.");
   sample(out, "portico_build_info", "version=\"" + escape_label_value(s.version) + "\"", 1);
   if (s.credential_expires_at) {

@@ -30,6 +30,11 @@ struct Counters {
   std::uint64_t relay_registrations = 0;  // outlet: registrations the hub confirmed (the first and re-registrations)
   std::uint64_t reconnects = 0;           // the hub link coming up again after it was up once
   std::uint64_t handshake_failures = 0;   // secure channel handshakes that failed, either side
+  // Direct paths (inlet, outlet; p2p/direct_paths.hpp).
+  std::uint64_t direct_rounds = 0;     // rounds of probes to a peer (punch attempts)
+  std::uint64_t direct_proven = 0;     // direct paths proven (punch successes)
+  std::uint64_t direct_lost = 0;       // proven paths that went silent
+  std::uint64_t direct_paths_up = 0;   // a gauge: peers with a proven direct path now
 };
 
 // One portal's payload bytes (an inlet or an outlet of a node with several), as Counters counts them for all.

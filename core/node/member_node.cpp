@@ -18,6 +18,7 @@
 #include "node/membership_notices.hpp"
 #include "node/relay_pins.hpp"
 #include "node/status_sources.hpp"
+#include "p2p/direct_paths.hpp"
 #include "p2p/rendezvous_client.hpp"
 #include "p2p/rendezvous_service.hpp"
 #include "portal/portal_inlet.hpp"
@@ -102,13 +103,26 @@ void MemberNode::join_hub() {
   for (std::size_t i = 0; i < outlets_.size(); ++i) {
     hub_answers_.emplace(answer_address(relay::RelayClient::kClientAddress, i), relay::kServiceAddress);
   }
-  if (parts_.options.direct_paths) {
-    hub_answers_.emplace(p2p::RendezvousClient::kClientAddress, p2p::kRendezvousAddress);
-    rendezvous_ = p2p::RendezvousClient::start(router_, session_, {.hub_host = hub.host, .hub_name = "hub " + hub.to_string()});
-  }
+  if (parts_.options.direct_paths) start_direct_paths();
   install_admission();
   // A peer still using a channel this node no longer has (it restarted, or closed the channel) is told so.
   router_.set_dead_letters(std::make_shared<channel::ChannelDeadLetters>(router_));
+}
+
+void MemberNode::start_direct_paths() {
+  std::error_code error;
+  udp_ = p2p::UdpPort::open(io_.get_executor(), error);
+  if (!udp_) {
+    spdlog::warn("direct paths: cannot open a UDP socket: {}; streams stay on the relay", error.message());
+    return;
+  }
+  const auto& hub = parts_.options.hub;
+  direct_ = p2p::DirectPaths::start(router_, udp_, parts_.counters);
+  hub_answers_.emplace(p2p::RendezvousClient::kClientAddress, p2p::kRendezvousAddress);
+  rendezvous_ = p2p::RendezvousClient::start(
+      router_, session_, udp_,
+      {.hub_host = hub.host, .hub_name = "hub " + hub.to_string(),
+       .on_endpoint = [direct = direct_](const p2p::SeenEndpoint& seen) { direct->set_public_endpoint(seen); }});
 }
 
 void MemberNode::start_inlet(Inlet& in) {
@@ -130,9 +144,17 @@ void MemberNode::start_inlet(Inlet& in) {
   in.inlet->on_idle([this] { drained(); });
   // An end-to-end channel that closes (the outlet restarted and refused its records, say) takes its open
   // streams with it; streams still waiting for the outlet's answer open again on a new channel.
-  in.channel->on_lost([inlet = in.inlet.get()](const Address& first_hop, const std::string& why) {
+  in.channel->on_lost([inlet = in.inlet.get(), direct = direct_](const Address& first_hop, const std::string& why) {
     inlet->route_lost(first_hop, why);
+    if (direct) direct->forget(first_hop, why);
   });
+  // Once the end-to-end channel is up, the inlet offers the outlet a direct path inside it (streams start on the
+  // relay at once and never wait for it).
+  if (direct_) {
+    in.channel->on_established([direct = direct_](const Address& encryptor, const std::string& owner) {
+      direct->offer(encryptor, owner);
+    });
+  }
   if (in.spec.acceptor) {
     asio::co_spawn(io_, in.inlet->serve(*in.spec.acceptor), asio::detached);
     spdlog::info("inlet listening on {} -> relay \"{}\" on hub {} (end-to-end secure channel)", o.listen.to_string(),
@@ -219,6 +241,7 @@ void MemberNode::start() {
     // streams through it along, closing their target connections now rather than at the dead-peer timeout.
     listener_->on_channel_closed([this](const Address& encryptor, const std::string& why) {
       for (auto& o : outlets_) o->outlet->reset_via(encryptor, "its end-to-end channel closed: " + why);
+      if (direct_) direct_->forget(encryptor, why);
     });
   });
   // The hub revoked an identity: the channels with it close now (an inlet's to that outlet, the outlets' from it).
@@ -322,6 +345,8 @@ void MemberNode::shutdown(std::chrono::milliseconds drain, std::function<void()>
     o->client->stop();
   }
   if (rendezvous_) rendezvous_->stop();
+  if (direct_) direct_->stop();
+  if (udp_) udp_->close();
   drain_timer_.emplace(io_, drain);
   on_drained_ = [this, drain] {
     if (const std::size_t left = open_streams(); left > 0) {

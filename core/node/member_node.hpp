@@ -44,7 +44,9 @@ class RelayClient;
 }
 
 namespace portico::p2p {
+class DirectPaths;
 class RendezvousClient;
+class UdpPort;
 }
 
 namespace portico::node {
@@ -118,6 +120,7 @@ class MemberNode {
   struct Inlet;
   struct Outlet;
   void join_hub();
+  void start_direct_paths();  // OCKAM_P2P: the UDP port, the rendezvous and the "p2p" worker
   void start_inlet(Inlet& in);
   void start_outlets();
   void install_admission();
@@ -136,7 +139,9 @@ class MemberNode {
   std::shared_ptr<const identity::Identity> me_;
   std::shared_ptr<channel::HubSession> session_;
   std::shared_ptr<Membership> membership_;
+  std::shared_ptr<p2p::UdpPort> udp_;               // direct paths (OCKAM_P2P): the one UDP socket
   std::shared_ptr<p2p::RendezvousClient> rendezvous_;
+  std::shared_ptr<p2p::DirectPaths> direct_;
   std::shared_ptr<channel::SecureChannelListener> listener_;
   std::map<std::string, std::string> hub_answers_;  // admission: local worker -> the hub service it hears from
   std::vector<std::unique_ptr<Inlet>> inlets_;

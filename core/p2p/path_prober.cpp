@@ -56,6 +56,7 @@ void PathProber::probe(const SeenEndpoint& to, Time now, Actions& out) {
 
 void PathProber::start_round(Time now, Actions& out) {
   state_ = State::probing;
+  ++rounds_;
   round_start_ = now;
   round_step_ = 0;
   outstanding_.clear();
@@ -79,6 +80,13 @@ PathProber::Actions PathProber::set_candidates(std::vector<SeenEndpoint> candida
   // A round under way takes the new list at its next step; only an idle or failed prober starts one.
   if (state_ == State::idle || state_ == State::failed) start_round(now, out);
   return out;
+}
+
+bool PathProber::opens(ByteView data) const {
+  if (data.size() != kProbeBytes || !std::equal(kTag.begin(), kTag.end(), data.begin())) return false;
+  std::uint8_t mac[kMacBytes];
+  crypto_generichash(mac, sizeof mac, data.data(), kBodyBytes, key_.data(), key_.size());
+  return sodium_memcmp(mac, data.data() + kBodyBytes, kMacBytes) == 0;
 }
 
 PathProber::Actions PathProber::on_datagram(ByteView data, const SeenEndpoint& from, Time now) {

@@ -80,11 +80,15 @@ class PathProber {
   // kMaxCandidates: the first ones are kept.
   Actions set_candidates(std::vector<SeenEndpoint> candidates, Time now);
   Actions on_datagram(ByteView datagram, const SeenEndpoint& from, Time now);
+  // Whether `datagram` is a probe or answer under this path's key (from either side): which peer's prober a
+  // datagram on a shared socket is for.
+  bool opens(ByteView datagram) const;
   Actions on_timer(Time now);
   Time next_timer() const { return next_timer_; }
 
   const std::optional<SeenEndpoint>& path() const { return path_; }
   std::uint64_t probes_sent() const { return probes_sent_; }
+  std::uint64_t rounds() const { return rounds_; }  // rounds of probes started
   std::uint64_t refused() const { return refused_; }
 
  private:
@@ -110,7 +114,7 @@ class PathProber {
   Time next_timer_ = Time::max();
   Time answers_window_{};
   int answers_in_window_ = 0;
-  std::uint64_t probes_sent_ = 0, refused_ = 0;
+  std::uint64_t probes_sent_ = 0, refused_ = 0, rounds_ = 0;
 };
 
 }  // namespace portico::p2p

@@ -4,7 +4,8 @@
 // and secret; kTicketTries times, kTicketRetry apart, then it says the hub offers none), then asks the hub's UDP port from its own UDP socket what endpoint the hub sees: kTries requests,
 // kAnswerTimeout apart. The answer is logged when it changes ("this node's public UDP endpoint is …") and kept
 // (endpoint()); no answer is logged once per hub session, and the node carries on over the relay.
-// The socket is the one direct paths will punch from, so the endpoint learnt is the one peers must reach.
+// It asks from the node's UdpPort, the socket direct paths punch from, so the endpoint learnt is the one peers
+// must reach; the port hands it the datagrams tagged "PRA1".
 //
 // Thread safety: none; one io_context thread.
 
@@ -13,11 +14,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <asio/ip/udp.hpp>
 #include <asio/steady_timer.hpp>
 
 #include "p2p/rendezvous.hpp"
+#include "p2p/udp_port.hpp"
 #include "routing/hub_path.hpp"
 #include "routing/router.hpp"
 
@@ -39,8 +42,9 @@ class RendezvousClient final : public Worker, public std::enable_shared_from_thi
     std::function<void(const SeenEndpoint&)> on_endpoint;
   };
 
-  static std::shared_ptr<RendezvousClient> start(Router& router, std::shared_ptr<HubPath> hub, Options options);
-  RendezvousClient(Router& router, std::shared_ptr<HubPath> hub, Options options);
+  static std::shared_ptr<RendezvousClient> start(Router& router, std::shared_ptr<HubPath> hub,
+                                                 std::shared_ptr<UdpPort> port, Options options);
+  RendezvousClient(Router& router, std::shared_ptr<HubPath> hub, std::shared_ptr<UdpPort> port, Options options);
 
   asio::awaitable<void> handle_message(Message message) override;
   const std::optional<SeenEndpoint>& endpoint() const { return endpoint_; }
@@ -50,12 +54,22 @@ class RendezvousClient final : public Worker, public std::enable_shared_from_thi
  private:
   asio::awaitable<void> ask_for_tickets();
   asio::awaitable<void> probe(RendezvousTicket ticket, std::uint16_t port, std::uint64_t session);
+  void on_answer(ByteView datagram, const asio::ip::udp::endpoint& from);
+
+  // The question under way: its ticket, the transaction ids asked so far (an answer to any counts), its timer.
+  struct Question {
+    RendezvousTicket ticket;
+    std::vector<TransactionId> asked;
+    asio::steady_timer* deadline = nullptr;
+    bool answered = false;
+  };
 
   Router& router_;
   std::shared_ptr<HubPath> hub_;
   Options options_;
-  asio::ip::udp::socket socket_;
+  std::shared_ptr<UdpPort> port_;
   asio::steady_timer timer_;
+  std::optional<Question> question_;
   std::optional<SeenEndpoint> endpoint_;
   std::uint64_t session_ = 0;     // counts changes of the hub path: a probe of an older session stops
   bool ticket_received_ = false;  // in this session

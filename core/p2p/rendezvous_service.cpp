@@ -9,6 +9,7 @@
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "p2p/endpoints.hpp"
 #include "util/log_limit.hpp"
 
 namespace portico::p2p {
@@ -22,22 +23,6 @@ constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
 std::uint64_t monotonic_seconds() {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
-}
-
-SeenEndpoint seen_of(const asio::ip::udp::endpoint& from) {
-  SeenEndpoint seen;
-  seen.port = from.port();
-  const asio::ip::address address = from.address();
-  if (address.is_v4() || (address.is_v6() && address.to_v6().is_v4_mapped())) {
-    const auto v4 = address.is_v4() ? address.to_v4() : asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-    const auto bytes = v4.to_bytes();
-    std::copy(bytes.begin(), bytes.end(), seen.address.begin() + 12);
-  } else {
-    seen.v4 = false;
-    const auto bytes = address.to_v6().to_bytes();
-    std::copy(bytes.begin(), bytes.end(), seen.address.begin());
-  }
-  return seen;
 }
 
 }  // namespace

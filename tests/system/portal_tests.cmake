@@ -14,6 +14,7 @@ set(PORTICO_PORTAL_TESTS
   portal_half_close 120
   portal_config 180
   rendezvous 120
+  direct_path 120
 )
 while(PORTICO_PORTAL_TESTS)
   list(POP_FRONT PORTICO_PORTAL_TESTS portal_test portal_timeout)

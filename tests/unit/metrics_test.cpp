@@ -19,7 +19,8 @@ long long sample_value(const std::string& text, const std::string& series) {
 TEST(Metrics, RendersEveryCounterAndGaugeWithHelpAndType) {
   Snapshot s{.role = "outlet", .version = "0.1.0",
              .counters = {.portal_bytes_in = 5000205, .portal_bytes_out = 83, .streams_opened = 4,
-                          .relay_registrations = 2, .reconnects = 1, .handshake_failures = 3},
+                          .relay_registrations = 2, .reconnects = 1, .handshake_failures = 3,
+                          .direct_rounds = 7, .direct_proven = 2, .direct_lost = 1, .direct_paths_up = 1},
              .open_streams = 2, .relays_registered = 1, .hub_link_up = true};
   const std::string text = render_prometheus(s);
   EXPECT_EQ(sample_value(text, "portico_portal_bytes_total{direction=\"in\"}"), 5000205);
@@ -31,6 +32,10 @@ TEST(Metrics, RendersEveryCounterAndGaugeWithHelpAndType) {
   EXPECT_EQ(sample_value(text, "portico_hub_link_reconnects_total"), 1);
   EXPECT_EQ(sample_value(text, "portico_handshake_failures_total"), 3);
   EXPECT_EQ(sample_value(text, "portico_hub_link_up"), 1);
+  EXPECT_EQ(sample_value(text, "portico_direct_path_attempts_total"), 7);
+  EXPECT_EQ(sample_value(text, "portico_direct_path_successes_total"), 2);
+  EXPECT_EQ(sample_value(text, "portico_direct_path_losses_total"), 1);
+  EXPECT_EQ(sample_value(text, "portico_direct_paths"), 1);
   EXPECT_EQ(sample_value(text, "portico_info{role=\"outlet\",version=\"0.1.0\"}"), 1);
   EXPECT_NE(text.find("# TYPE portico_portal_bytes_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE portico_portal_open_streams gauge\n"), std::string::npos);
@@ -39,13 +44,14 @@ TEST(Metrics, RendersEveryCounterAndGaugeWithHelpAndType) {
   std::size_t helps = 0, types = 0;
   for (std::size_t at = 0; (at = text.find("# HELP ", at)) != std::string::npos; ++at) ++helps;
   for (std::size_t at = 0; (at = text.find("# TYPE ", at)) != std::string::npos; ++at) ++types;
-  EXPECT_EQ(helps, 10u);  // with portico_build_info
-  EXPECT_EQ(types, 10u);
+  EXPECT_EQ(helps, 14u);  // with portico_build_info and the four direct-path series
+  EXPECT_EQ(types, 14u);
   EXPECT_EQ(sample_value(text, "portico_build_info{version=\"0.1.0\"}"), 1);
 }
 
 TEST(Metrics, HubHasNoLinkStateAndLinkDownIsZero) {
   EXPECT_EQ(render_prometheus({.role = "hub", .version = "1"}).find("portico_hub_link_up"), std::string::npos);
+  EXPECT_EQ(render_prometheus({.role = "hub", .version = "1"}).find("portico_direct_paths"), std::string::npos);
   EXPECT_EQ(sample_value(render_prometheus({.role = "inlet", .version = "1", .hub_link_up = false}),
                          "portico_hub_link_up"), 0);
 }

@@ -199,3 +199,26 @@ TEST(PathProber, CandidatesNoPeerCanBeAtAreDropped) {
 
 }  // namespace
 }  // namespace portico::p2p
+
+namespace portico::p2p {
+namespace {
+
+// A node with several peers hands each datagram to the prober whose key it opens under; rounds are counted.
+TEST(PathProber, EachDatagramOpensUnderItsOwnPathsKeyOnly) {
+  PathProber mine(secret_of(1), true), theirs(secret_of(1), false), other(secret_of(2), false);
+  auto actions = mine.set_candidates({endpoint(203, 0, 113, 20, 40002)}, Time(1000s));
+  ASSERT_FALSE(actions.empty());
+  const auto& probe = std::get<PathProber::Send>(actions.front()).datagram;
+  EXPECT_TRUE(theirs.opens(probe));
+  EXPECT_TRUE(mine.opens(probe));  // the same key: on_datagram then refuses it as our own, reflected
+  EXPECT_FALSE(other.opens(probe));
+  Bytes altered = probe;
+  altered[10] ^= 1;
+  EXPECT_FALSE(theirs.opens(altered));
+  EXPECT_FALSE(theirs.opens(ByteView(probe).first(kProbeBytes - 1)));
+  EXPECT_EQ(mine.rounds(), 1u);
+  EXPECT_EQ(theirs.rounds(), 0u);
+}
+
+}  // namespace
+}  // namespace portico::p2p

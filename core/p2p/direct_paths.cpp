@@ -1,0 +1,253 @@
+#include "p2p/direct_paths.hpp"
+
+#include <algorithm>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/use_awaitable.hpp>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include "util/log_limit.hpp"
+
+namespace portico::p2p {
+namespace {
+
+constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+std::string short_id(const std::string& identifier) { return identifier.substr(0, 13); }
+
+}  // namespace
+
+DirectPaths::DirectPaths(Router& router, std::shared_ptr<UdpPort> port, std::shared_ptr<metrics::Counters> counters)
+    : router_(router),
+      port_(std::move(port)),
+      timer_(port_->executor()),
+      counters_(counters ? std::move(counters) : std::make_shared<metrics::Counters>()) {}
+
+std::shared_ptr<DirectPaths> DirectPaths::start(Router& router, std::shared_ptr<UdpPort> port,
+                                                std::shared_ptr<metrics::Counters> counters) {
+  auto paths = std::make_shared<DirectPaths>(router, std::move(port), std::move(counters));
+  router.register_worker(Address::local(std::string(kDirectPathsAddress)), paths);
+  std::weak_ptr<DirectPaths> weak = paths;
+  paths->port_->on_datagram("PPB1", [weak](ByteView datagram, const asio::ip::udp::endpoint& from) {
+    if (auto self = weak.lock()) self->on_datagram(datagram, from);
+  });
+  asio::co_spawn(paths->timer_.get_executor(), paths->run_timers(), asio::detached);
+  return paths;
+}
+
+std::vector<SeenEndpoint> DirectPaths::candidates() const {
+  std::vector<SeenEndpoint> out;
+  if (public_endpoint_) out.push_back(*public_endpoint_);
+  for (const auto& local : local_candidates(port_->local_port())) {
+    if (std::find(out.begin(), out.end(), local) == out.end()) out.push_back(local);
+  }
+  if (out.size() > kMaxEndpointsOnWire) out.resize(kMaxEndpointsOnWire);
+  return out;
+}
+
+void DirectPaths::offer(const Address& encryptor, const std::string& peer) {
+  if (stopped_) return;
+  auto it = peers_.find(encryptor.value);
+  if (it == peers_.end()) {
+    if (peers_.size() >= kMaxPeers) {
+      ++refused_offers_;
+      if (auto gate = util::log_gate("direct-peers", "all")) {
+        spdlog::warn("direct paths: no direct path to {}: this node already has {} peers (kMaxPeers); streams stay on "
+                     "the relay{}", peer, kMaxPeers, gate.suffix());
+      }
+      return;
+    }
+    PathSecret secret{};
+    randombytes_buf(secret.data(), secret.size());
+    it = peers_.emplace(encryptor.value, Peer{.identifier = peer,
+                                              .to_peer = Route{encryptor, Address::local(std::string(kDirectPathsAddress))},
+                                              .initiator = true, .secret = secret,
+                                              .prober = PathProber(secret, true)}).first;
+  }
+  send_offer(it->second);
+}
+
+void DirectPaths::send_offer(Peer& peer) {
+  peer.last_offer = Clock::now();
+  Message message{peer.to_peer, Route{Address::local(std::string(kDirectPathsAddress))},
+                  encode(DirectOffer{peer.secret, candidates()})};
+  asio::co_spawn(timer_.get_executor(), router_.send(std::move(message)), asio::detached);
+}
+
+void DirectPaths::forget(const Address& encryptor, const std::string& why) {
+  auto it = peers_.find(encryptor.value);
+  if (it == peers_.end()) return;
+  if (const auto& path = it->second.prober.path()) {
+    spdlog::info("direct paths: direct path to {} via {} closed: {}", it->second.identifier, path->to_string(), why);
+  }
+  peers_.erase(it);
+  count_paths_up();
+}
+
+void DirectPaths::set_public_endpoint(const SeenEndpoint& endpoint) {
+  if (public_endpoint_ == endpoint) return;
+  public_endpoint_ = endpoint;
+  for (auto& [key, peer] : peers_) {
+    if (peer.initiator) send_offer(peer);
+  }
+}
+
+asio::awaitable<void> DirectPaths::handle_message(Message message) {
+  // Admission lets only peers' authenticated channels reach here (channel/admission.cpp); the return route's
+  // first hop is this node's encryptor of that channel, which names the peer.
+  if (message.return_route.empty() || !message.origin) co_return;
+  const std::string key = message.return_route.front().value;
+  auto decoded = decode_direct(message.payload);
+  if (!decoded) {
+    if (auto gate = util::log_gate("direct-malformed", message.origin->peer)) {
+      spdlog::warn("direct paths: dropped a malformed message ({} bytes) from {}{}", message.payload.size(),
+                   util::clip(message.origin->peer), gate.suffix());
+    }
+    co_return;
+  }
+  if (auto* offer = std::get_if<DirectOffer>(&*decoded)) {
+    on_offer(key, message, std::move(*offer));
+  } else {
+    on_answer(key, std::get<DirectAnswer>(std::move(*decoded)));
+  }
+  co_return;
+}
+
+void DirectPaths::on_offer(const std::string& key, const Message& message, DirectOffer offer) {
+  const std::string& from = message.origin->peer;
+  auto it = peers_.find(key);
+  if (it != peers_.end() && it->second.initiator) return;  // we offered on this channel: an offer back is no answer
+  const auto now = Clock::now();
+  if (it == peers_.end()) {
+    if (peers_.size() >= kMaxPeers) {
+      ++refused_offers_;
+      if (auto gate = util::log_gate("direct-peers", "all")) {
+        spdlog::warn("direct paths: refused a direct path offered by {}: this node already has {} peers (kMaxPeers){}",
+                     util::clip(from), kMaxPeers, gate.suffix());
+      }
+      return;
+    }
+    it = peers_.emplace(key, Peer{.identifier = from, .to_peer = Route{message.return_route.front(),
+                                                                      Address::local(std::string(kDirectPathsAddress))},
+                                  .secret = offer.secret, .prober = PathProber(offer.secret, false)}).first;
+  } else if (now - it->second.last_offer < kMinOfferGap) {
+    ++refused_offers_;
+    if (auto gate = util::log_gate("direct-offers", from)) {
+      spdlog::warn("direct paths: dropped an offer from {}: more than one in {} s{}", util::clip(from),
+                   kMinOfferGap.count(), gate.suffix());
+    }
+    return;
+  } else if (it->second.secret != offer.secret) {
+    // A new secret from the same channel starts over (its prober's state was keyed by the old one).
+    it->second.secret = offer.secret;
+    it->second.prober = PathProber(offer.secret, false);
+    it->second.rounds_counted = 0;
+  }
+  Peer& peer = it->second;
+  peer.last_offer = now;
+  Message answer{peer.to_peer, Route{Address::local(std::string(kDirectPathsAddress))},
+                 encode(DirectAnswer{candidates()})};
+  asio::co_spawn(timer_.get_executor(), router_.send(std::move(answer)), asio::detached);
+  apply(peer, peer.prober.set_candidates(std::move(offer.candidates), now));
+}
+
+void DirectPaths::on_answer(const std::string& key, DirectAnswer answer) {
+  auto it = peers_.find(key);
+  if (it == peers_.end() || !it->second.initiator) return;  // an answer to no offer of ours
+  apply(it->second, it->second.prober.set_candidates(std::move(answer.candidates), Clock::now()));
+}
+
+void DirectPaths::on_datagram(ByteView datagram, const asio::ip::udp::endpoint& from) {
+  for (auto& [key, peer] : peers_) {
+    if (!peer.prober.opens(datagram)) continue;
+    apply(peer, peer.prober.on_datagram(datagram, seen_of(from), Clock::now()));
+    return;
+  }
+  if (auto gate = util::log_gate("direct-probe-unknown", "all")) {
+    spdlog::warn("direct paths: dropped a probe from {}: it opens under no peer's key{}", from.address().to_string(),
+                 gate.suffix());
+  }
+}
+
+void DirectPaths::apply(Peer& peer, PathProber::Actions actions) {
+  counters_->direct_rounds += peer.prober.rounds() - peer.rounds_counted;
+  peer.rounds_counted = peer.prober.rounds();
+  for (auto& action : actions) {
+    if (auto* send = std::get_if<PathProber::Send>(&action)) {
+      port_->send(send->datagram, udp_of(send->to));
+    } else if (auto* proven = std::get_if<PathProber::Proven>(&action)) {
+      ++counters_->direct_proven;
+      spdlog::info("direct paths: direct path to {} proven via {} (round trip {:.1f} ms)", peer.identifier,
+                   proven->via.to_string(), static_cast<double>(proven->rtt.count()) / 1000.0);
+    } else if (auto* lost = std::get_if<PathProber::Lost>(&action)) {
+      ++counters_->direct_lost;
+      spdlog::warn("direct paths: direct path to {} via {} lost ({}); back on the relay", peer.identifier,
+                   lost->via.to_string(), lost->why);
+    } else if (auto* failed = std::get_if<PathProber::Failed>(&action)) {
+      if (auto gate = util::log_gate("direct-failed", peer.identifier)) {
+        spdlog::info("direct paths: no direct path to {}: {}{}; streams stay on the relay{}", peer.identifier,
+                     failed->why, nat_hint(), gate.suffix());
+      }
+    }
+  }
+  count_paths_up();
+  rearm();
+}
+
+std::string DirectPaths::nat_hint() const {
+  const std::uint16_t local = port_->local_port();
+  if (!public_endpoint_ || public_endpoint_->port == local) return {};
+  return "; this node's NAT maps its UDP port " + std::to_string(local) + " to " +
+         std::to_string(public_endpoint_->port) + " (it does not keep ports, as symmetric NATs do not)";
+}
+
+void DirectPaths::count_paths_up() {
+  counters_->direct_paths_up = static_cast<std::uint64_t>(
+      std::count_if(peers_.begin(), peers_.end(), [](const auto& entry) { return entry.second.prober.path(); }));
+}
+
+void DirectPaths::rearm() {
+  if (stopped_) return;
+  Clock::time_point next = Clock::time_point::max();
+  for (const auto& [key, peer] : peers_) next = std::min(next, peer.prober.next_timer());
+  if (next < timer_.expiry()) timer_.cancel();  // run_timers waits again, for the earlier time
+}
+
+asio::awaitable<void> DirectPaths::run_timers() {
+  auto self = shared_from_this();
+  while (!stopped_) {
+    auto now = Clock::now();
+    Clock::time_point next = Clock::time_point::max();
+    for (auto& [key, peer] : peers_) {
+      if (peer.prober.next_timer() <= now) apply(peer, peer.prober.on_timer(now));
+      next = std::min(next, peer.prober.next_timer());
+    }
+    // Re-offer now and then: the inlet's candidates may have changed, and its offer restarts a failed peer.
+    for (auto& [key, peer] : peers_) {
+      if (peer.initiator && now - peer.last_offer >= kOfferAgain) send_offer(peer);
+      if (peer.initiator) next = std::min(next, peer.last_offer + kOfferAgain);
+    }
+    timer_.expires_at(next);
+    co_await timer_.async_wait(kUseTuple);
+  }
+}
+
+std::vector<DirectPaths::PeerPath> DirectPaths::paths() const {
+  std::vector<PeerPath> out;
+  for (const auto& [key, peer] : peers_) {
+    out.push_back({.peer = peer.identifier, .direct = peer.prober.path(), .probes_sent = peer.prober.probes_sent()});
+  }
+  return out;
+}
+
+void DirectPaths::stop() {
+  stopped_ = true;
+  peers_.clear();
+  count_paths_up();
+  timer_.cancel();
+}
+
+}  // namespace portico::p2p
