@@ -135,9 +135,11 @@ rss_steady_kib() {
   echo "$m"
 }
 
+# OCKAM_P2P=off: these figures are the relay path's (two agents on one machine would find a direct path over its own
+# interface address and carry later streams over it).
 agent_env=(env -u OCKAM_LISTEN -u OCKAM_HUB -u OCKAM_IN -u OCKAM_OUT -u OCKAM_FORWARD -u OCKAM_RELAY -u OCKAM_DATA
   -u OCKAM_ENROLL -u OCKAM_HUB_IDENTITY -u OCKAM_ALLOW -u OCKAM_METRICS -u OCKAM_CREDENTIAL_TTL -u BALENA_DEVICE_UUID
-  OCKAM_LOG=info)
+  OCKAM_LOG=info OCKAM_P2P=off)
 
 # start_hub PORT: the hub, and the enrollment tokens: hub_token for outlets (role=device), operator_token for
 # inlets (role=operator: what outlets admit by default). Sets hub_pid.

@@ -115,8 +115,9 @@ start() { # LOGNAME CMD...: background, logged; sets last_pid
   "$@" >"$work/$name.log" 2>&1 &
   last_pid=$!; pids+=("$last_pid")
 }
+# OCKAM_P2P=off: the relay path's figures (on one machine two agents would find a direct path over its own address).
 agent_env=(env -u OCKAM_LISTEN -u OCKAM_HUB -u OCKAM_IN -u OCKAM_OUT -u OCKAM_FORWARD -u OCKAM_RELAY -u OCKAM_DATA
-  -u OCKAM_ENROLL -u OCKAM_HUB_IDENTITY -u OCKAM_ALLOW -u OCKAM_METRICS -u BALENA_DEVICE_UUID OCKAM_LOG=warn)
+  -u OCKAM_ENROLL -u OCKAM_HUB_IDENTITY -u OCKAM_ALLOW -u OCKAM_METRICS -u BALENA_DEVICE_UUID OCKAM_LOG=warn OCKAM_P2P=off)
 
 # --- the machine ------------------------------------------------------------------------------------------------
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)

@@ -1,7 +1,7 @@
 # Every dependency comes from a Debian 12 package (see scripts/deps.sh). Each is found here once and exposed
 # as an imported target named portico::<dep>, so the rest of the build never repeats a search.
-# The library's CMake package (cmake/LibraryInstall.cmake) exports portico_asio, portico_sodium, portico_mbedcrypto
-# and portico_log as Portico::<dep>: what this machine found (paths, pkg-config's target) is in $<BUILD_INTERFACE:>,
+# The library's CMake package (cmake/LibraryInstall.cmake) exports portico_asio, portico_sodium, portico_mbedcrypto,
+# portico_ngtcp2 and portico_log as Portico::<dep>: what this machine found (paths, pkg-config's target) is in $<BUILD_INTERFACE:>,
 # and cmake/PorticoConfig.cmake.in finds it again on the consumer's machine.
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
@@ -69,18 +69,17 @@ endif()
 add_library(portico::log ALIAS portico_log)
 
 # ngtcp2 (libngtcp2-dev 0.12.1; its core only, no TLS library: core/p2p/, docs/direct-paths.md). Always its static
-# archive, so nothing changes at run time. Optional while direct paths are being built: without it core/p2p/ and
-# its tests are left out, with a line saying so.
+# archive, so nothing changes at run time.
 find_path(NGTCP2_INCLUDE_DIR ngtcp2/ngtcp2.h)
 find_library(NGTCP2_LIBRARY NAMES libngtcp2.a)
-if(NGTCP2_INCLUDE_DIR AND NGTCP2_LIBRARY)
-  add_library(portico_ngtcp2 INTERFACE)
-  target_include_directories(portico_ngtcp2 SYSTEM INTERFACE ${NGTCP2_INCLUDE_DIR})
-  target_link_libraries(portico_ngtcp2 INTERFACE ${NGTCP2_LIBRARY})
-  add_library(portico::ngtcp2 ALIAS portico_ngtcp2)
-else()
-  message(STATUS "ngtcp2 not found (libngtcp2-dev): core/p2p and its tests are not built")
+if(NOT NGTCP2_INCLUDE_DIR OR NOT NGTCP2_LIBRARY)
+  message(FATAL_ERROR "ngtcp2 not found: install libngtcp2-dev (scripts/deps.sh does; for a cross build, the "
+                      "target's libngtcp2-dev:<arch>)")
 endif()
+add_library(portico_ngtcp2 INTERFACE)
+target_include_directories(portico_ngtcp2 SYSTEM INTERFACE $<BUILD_INTERFACE:${NGTCP2_INCLUDE_DIR}>)
+target_link_libraries(portico_ngtcp2 INTERFACE $<BUILD_INTERFACE:${NGTCP2_LIBRARY}>)
+add_library(portico::ngtcp2 ALIAS portico_ngtcp2)
 
 if(PORTICO_BUILD_TESTS)
   find_package(GTest REQUIRED)

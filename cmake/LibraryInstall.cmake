@@ -4,14 +4,14 @@
 # Installed: the public headers (core/include/portico/, never the internal core/<module>/ headers), the two static
 # archives libportico_core.a and libportico_channel.a (not merged: the exported targets carry the link order, as
 # in this build), the targets Portico::portico (portico_core) and Portico::channel, the small dependency targets
-# they link (Portico::asio, ::sodium, ::mbedcrypto, ::log, without this machine's paths) and PorticoConfig.cmake,
+# they link (Portico::asio, ::sodium, ::mbedcrypto, ::ngtcp2, ::log, without this machine's paths) and PorticoConfig.cmake,
 # which finds those dependencies again where the package is used. examples/ is a project built that way, and
 # tests/package/package_test.sh builds it against a fresh install.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(PORTICO_PACKAGE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Portico)
-set(PORTICO_PACKAGE_DEPS portico_asio portico_sodium portico_mbedcrypto portico_log)
+set(PORTICO_PACKAGE_DEPS portico_asio portico_sodium portico_mbedcrypto portico_ngtcp2 portico_log)
 
 set_target_properties(portico_core PROPERTIES EXPORT_NAME portico)
 set_target_properties(portico_channel PROPERTIES EXPORT_NAME channel)

@@ -33,7 +33,7 @@ case "${1:-}" in
     ;;
   deps)
     target=${2:?target}
-    libs="libsodium-dev libmbedtls-dev libspdlog-dev libfmt-dev"
+    libs="libsodium-dev libmbedtls-dev libspdlog-dev libfmt-dev libngtcp2-dev"
     tools="cmake ninja-build pkg-config libasio-dev file binutils"
     if [ "$target" = "$host" ]; then
       compiler=g++

@@ -80,10 +80,8 @@ for preset in $presets; do
       if [ "${QEMU_FULL:-0}" = 1 ]; then
         cmake --build --preset "$preset" -j "$jobs"
       else
-        # portico_p2p_tests exists where the target's ngtcp2 was found (cmake/Dependencies.cmake).
-        p2p_tests=$(cmake --build --preset "$preset" --target help | grep -o '^portico_p2p_tests' || true)
         cmake --build --preset "$preset" -j "$jobs" --target portico portico_unit_tests portico_channel_tests \
-          portico_platform_tests $p2p_tests
+          portico_platform_tests
       fi
       part_done
       # The static release binary for this architecture, as an outlet under qemu for a native hub and inlet (in a

@@ -54,6 +54,12 @@ std::string node_admission(const NodeAccess& access, const Message& message) {
   const MessageOrigin& origin = *message.origin;
   if (origin.kind == MessageOrigin::Kind::transport) {
     if (is_decryptor(to)) return {};
+    // A direct link (p2p/direct_paths.hpp) exists only under a path secret from an authenticated peer; over it a
+    // peer opens an end-to-end channel, which authenticates it again as the relay's listener would.
+    const Route& back = message.return_route;
+    if (is_named(to, kListenerAddress) && !back.empty() && is_direct_link(back.front())) {
+      return {};
+    }
     return "plaintext from a link may only reach a secure channel";
   }
   if (origin.peer == access.hub) {

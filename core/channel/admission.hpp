@@ -12,7 +12,8 @@
 //   member's channel
 //   from a revoked identity          -> nothing
 // Node (inlet or outlet)
-//   from a link (plaintext)          -> channel decryptors only
+//   from a link (plaintext)          -> channel decryptors only; from a direct link ("direct-<hex>") also the
+//                                       listener "secure" (the inlet's channel over it)
 //   from the hub's channel           -> "secure", decryptors, and the workers the hub answers (`hub_answers`:
 //                                       worker -> the hub service it hears from); those only when the hub
 //                                       itself sent the message: its return route is [this node's encryptor,

@@ -1,5 +1,7 @@
 #include "channel/outlet_channel.hpp"
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -41,6 +43,7 @@ portal::OutletRoutes OutletChannel::routes() {
         // A channel that carried anything since the Open is alive: only that stream was slow (a busy outlet or
         // target). Closing it would take every other stream along.
         if (self->channel_->last_received() > sent_at) return;
+        if (self->direct_ && self->direct_->last_received() > sent_at) return;
         self->discard(why);
       },
   };
@@ -49,7 +52,60 @@ portal::OutletRoutes OutletChannel::routes() {
 void OutletChannel::discard(const std::string& reason) {
   if (channel_ && channel_->state() != SecureChannel::State::closed) channel_->close(reason);
   channel_.reset();
+  if (direct_ && direct_->state() != SecureChannel::State::closed) direct_->close(reason);
+  direct_.reset();
+  direct_link_.reset();
   owner_.clear();
+}
+
+bool OutletChannel::direct() const { return direct_ && direct_->state() == SecureChannel::State::established; }
+
+void OutletChannel::open_direct(const Address& link) {
+  if (!channel_ || owner_.empty() || !hub_->hub()) return;
+  if (auto old = std::move(direct_); old && old->state() != SecureChannel::State::closed) {
+    old->close("a new direct link replaces it");
+  }
+  direct_link_ = link;
+  opening_direct_ = true;
+  asio::co_spawn(hub_->executor(), open_direct_channel(link), asio::detached);
+}
+
+asio::awaitable<void> OutletChannel::open_direct_channel(Address link) {
+  auto self = shared_from_this();
+  const std::string relay = "relay \"" + options_.relay_name + "\"";
+  ChannelOptions options = options_.channel;
+  options.policy = TrustPolicy{.authority = hub_->hub()->identity_key, .expected_identifier = owner_};
+  options.on_closed = [weak = weak_from_this()](const Address& encryptor, const std::string& why) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (self->direct_ && self->direct_->encryptor() == encryptor) self->direct_.reset();
+    if (self->on_lost_) self->on_lost_(encryptor, why);
+  };
+  auto channel = SecureChannel::initiate(hub_->executor(), router_, Route{link, Address::local(std::string(kListenerAddress))},
+                                         std::move(options));
+  const bool established = co_await channel->established();
+  opening_direct_ = false;
+  if (!established) {
+    spdlog::warn("end-to-end channel to {} over the direct link failed: {}; streams stay on the relay", relay,
+                 channel->failure());
+    co_return;
+  }
+  if (direct_link_ != link) {  // the link went away meanwhile
+    channel->close("the direct link closed");
+    co_return;
+  }
+  spdlog::info("end-to-end secure channel to {} over the direct link established: new streams go direct", relay);
+  direct_ = std::move(channel);
+}
+
+void OutletChannel::direct_lost(const Address& link, const std::string& why) {
+  if (direct_link_ != link) return;
+  direct_link_.reset();
+  if (auto channel = std::move(direct_); channel && channel->state() != SecureChannel::State::closed) {
+    spdlog::info("end-to-end channel to relay \"{}\" over the direct link closed: {}; new streams go through the relay",
+                 options_.relay_name, why);
+    channel->close("the direct link closed: " + why, false);
+  }
 }
 
 asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::route_to_outlet() {
@@ -59,6 +115,15 @@ asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::route_to_outlet() {
     co_await opened_.async_wait(kUseTuple);
   }
   if (channel_ && channel_->state() == SecureChannel::State::established) {
+    if (direct()) {
+      co_return portal::OutletRoutes::Answer{
+          Route{direct_->encryptor(), Address::local(portal::outlet_address_for(options_.relay_name))}, {}, owner_};
+    }
+    // A direct link whose channel closed (idle, say): this stream takes the relay, the next ones a new channel.
+    if (direct_link_ && !direct_ && !opening_direct_) {
+      opening_direct_ = true;
+      asio::co_spawn(hub_->executor(), open_direct_channel(*direct_link_), asio::detached);
+    }
     co_return outlet_answer();
   }
   opening_ = true;

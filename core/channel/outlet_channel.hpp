@@ -7,6 +7,11 @@
 // and the hub, which forwards the records, cannot read them. Streams share the channel; concurrent first
 // streams wait for one opening. It is the worker at "relay-lookup" that the hub's answers come back to.
 //
+// When a direct link to that outlet comes up (p2p/direct_paths.hpp), open_direct() opens a second channel over it,
+// pinned the same way; while it stands, new streams go through it and the hub carries none of their bytes.
+// Streams already on the relay channel stay there. When the direct channel closes, its streams are lost as the
+// relay channel's would be (OnLost) and new streams go through the relay again.
+//
 // Thread safety: none; one io_context thread.
 
 #include <chrono>
@@ -57,6 +62,12 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
   // Called when a channel to the outlet is established, with its encryptor and the outlet's identifier.
   using OnEstablished = std::function<void(const Address& encryptor, const std::string& owner)>;
   void on_established(OnEstablished observer) { on_established_ = std::move(observer); }
+  // A direct link to the outlet is up at `link` (open a channel over it) or gone (close that channel).
+  void open_direct(const Address& link);
+  void direct_lost(const Address& link, const std::string& why);
+  bool direct() const;
+  // Whether `encryptor` is the relay channel's (the channel a direct link was offered over).
+  bool relays_through(const Address& encryptor) const { return channel_ && channel_->encryptor() == encryptor; }
   // The inlet's routes for PortalInlet::set_routes.
   portal::OutletRoutes routes();
 
@@ -64,6 +75,7 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
 
  private:
   asio::awaitable<portal::OutletRoutes::Answer> open();
+  asio::awaitable<void> open_direct_channel(Address link);
   portal::OutletRoutes::Answer outlet_answer() const;
   asio::awaitable<std::optional<std::string>> lookup_owner(std::string& failure);
 
@@ -71,6 +83,9 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
   std::shared_ptr<HubSession> hub_;
   Options options_;
   std::shared_ptr<SecureChannel> channel_;
+  std::shared_ptr<SecureChannel> direct_;  // over the direct link at direct_link_, once established
+  std::optional<Address> direct_link_;
+  bool opening_direct_ = false;
   std::string owner_;  // the outlet's identifier, which channel_ is pinned to
   bool opening_ = false;
   asio::steady_timer opened_;   // cancelled when an opening ends, waking streams that wait for it

@@ -199,6 +199,11 @@ asio::awaitable<void> SecureChannelListener::handle_message(Message message) {
 }
 
 std::string SecureChannelListener::source_of(const Route& return_route) const {
+  // Over a direct link (p2p/direct_paths.hpp) everything after the link's own address is the peer's word: the
+  // link alone is the source.
+  if (!return_route.empty() && is_direct_link(return_route.front())) {
+    return return_route.front().value;
+  }
   std::string source;
   for (std::size_t i = 0; i < return_route.size() && i < source_hops_; ++i) {
     if (i > 0) source += ',';

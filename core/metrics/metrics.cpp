@@ -99,6 +99,11 @@ std::string render_prometheus(const Snapshot& s) {
     sample(out, "portico_direct_path_losses_total", "", c.direct_lost);
     metric(out, "portico_direct_paths", "gauge", "Peers this node has a proven direct path to now.");
     sample(out, "portico_direct_paths", "", c.direct_paths_up);
+    metric(out, "portico_direct_link_bytes_total", "counter",
+           "Bytes direct links sent (QUIC packets), by the path they took: direct, or the relay while the direct "
+           "path was silent.");
+    sample(out, "portico_direct_link_bytes_total", "path=\"direct\"", c.direct_link_bytes_direct);
+    sample(out, "portico_direct_link_bytes_total", "path=\"relay\"", c.direct_link_bytes_relay);
   }
   metric(out, "portico_build_info", "gauge", "Always 1; the label says which version this agent was built as.");
   sample(out, "portico_build_info", "version=\"" + escape_label_value(s.version) + "\"", 1);

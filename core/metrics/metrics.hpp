@@ -35,6 +35,8 @@ struct Counters {
   std::uint64_t direct_proven = 0;     // direct paths proven (punch successes)
   std::uint64_t direct_lost = 0;       // proven paths that went silent
   std::uint64_t direct_paths_up = 0;   // a gauge: peers with a proven direct path now
+  std::uint64_t direct_link_bytes_direct = 0;  // direct links' QUIC packet bytes sent over the direct path
+  std::uint64_t direct_link_bytes_relay = 0;   // ... and over the relay (while the direct path was silent)
 };
 
 // One portal's payload bytes (an inlet or an outlet of a node with several), as Counters counts them for all.

@@ -118,11 +118,25 @@ void MemberNode::start_direct_paths() {
   }
   const auto& hub = parts_.options.hub;
   direct_ = p2p::DirectPaths::start(router_, udp_, parts_.counters);
+  // A direct link up: the inlet whose relay channel offered it opens a channel over it for its new streams.
+  direct_->on_link([this](const Address& encryptor, const Address& link, const std::string&) {
+    for (auto& in : inlets_) {
+      if (in->channel && in->channel->relays_through(encryptor)) in->channel->open_direct(link);
+    }
+  });
+  direct_->on_link_closed([this](const Address&, const Address& link, const std::string& why) {
+    for (auto& in : inlets_) {
+      if (in->channel) in->channel->direct_lost(link, why);
+    }
+    // The outlet's channels over that link (and the streams through them) end now, not at their idle timeout.
+    if (listener_) listener_->close_channels("the direct link closed: " + why, link);
+  });
   hub_answers_.emplace(p2p::RendezvousClient::kClientAddress, p2p::kRendezvousAddress);
   rendezvous_ = p2p::RendezvousClient::start(
       router_, session_, udp_,
       {.hub_host = hub.host, .hub_name = "hub " + hub.to_string(),
-       .on_endpoint = [direct = direct_](const p2p::SeenEndpoint& seen) { direct->set_public_endpoint(seen); }});
+       .on_endpoint = [direct = direct_](const p2p::SeenEndpoint& seen) { direct->set_public_endpoint(seen); },
+       .member = [this] { return member(); }});
 }
 
 void MemberNode::start_inlet(Inlet& in) {

@@ -5,6 +5,8 @@
 //   offer  = "PDO1" secret:32 endpoints    the channel's initiator (the inlet): the path secret it chose and its
 //                                          candidates; sent when the channel is up, again when they change
 //   answer = "PDA1" endpoints              the other end, to each offer: its own candidates
+//   packet = "PDQ1" quic_packet            a packet of their QUIC connection, carried over the relay while the
+//                                          direct path is silent (quic_session.hpp)
 //
 // endpoints as in endpoints.hpp. The secret is random per channel, so it is as secret as the channel's records,
 // and a peer learns candidates only from a peer it authenticated.
@@ -18,7 +20,8 @@
 
 namespace portico::p2p {
 
-inline constexpr std::string_view kDirectPathsAddress = "p2p";  // the worker both messages go to
+inline constexpr std::string_view kDirectPathsAddress = "p2p";  // the worker these messages go to
+inline constexpr std::size_t kMaxPacketBytes = 4 + 1500;           // a "PDQ1" message: a QUIC packet at most
 
 struct DirectOffer {
   PathSecret secret{};
@@ -27,7 +30,10 @@ struct DirectOffer {
 struct DirectAnswer {
   std::vector<SeenEndpoint> candidates;
 };
-using DirectMessage = std::variant<DirectOffer, DirectAnswer>;
+struct DirectPacket {
+  Bytes packet;
+};
+using DirectMessage = std::variant<DirectOffer, DirectAnswer, DirectPacket>;
 
 Bytes encode(const DirectMessage& message);
 std::optional<DirectMessage> decode_direct(ByteView bytes);

@@ -4,6 +4,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/post.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <sodium.h>
@@ -33,6 +34,9 @@ std::shared_ptr<DirectPaths> DirectPaths::start(Router& router, std::shared_ptr<
   std::weak_ptr<DirectPaths> weak = paths;
   paths->port_->on_datagram("PPB1", [weak](ByteView datagram, const asio::ip::udp::endpoint& from) {
     if (auto self = weak.lock()) self->on_datagram(datagram, from);
+  });
+  paths->port_->on_other([weak](ByteView datagram, const asio::ip::udp::endpoint& from) {
+    if (auto self = weak.lock()) self->on_quic_datagram(datagram, from);
   });
   asio::co_spawn(paths->timer_.get_executor(), paths->run_timers(), asio::detached);
   return paths;
@@ -72,9 +76,21 @@ void DirectPaths::offer(const Address& encryptor, const std::string& peer) {
 
 void DirectPaths::send_offer(Peer& peer) {
   peer.last_offer = Clock::now();
-  Message message{peer.to_peer, Route{Address::local(std::string(kDirectPathsAddress))},
-                  encode(DirectOffer{peer.secret, candidates()})};
-  asio::co_spawn(timer_.get_executor(), router_.send(std::move(message)), asio::detached);
+  send_later(Message{peer.to_peer, Route{Address::local(std::string(kDirectPathsAddress))},
+                     encode(DirectOffer{peer.secret, candidates()})});
+}
+
+void DirectPaths::send_answer(Peer& peer) {
+  send_later(Message{peer.to_peer, Route{Address::local(std::string(kDirectPathsAddress))},
+                     encode(DirectAnswer{candidates()})});
+}
+
+void DirectPaths::send_later(Message message) {
+  asio::post(timer_.get_executor(), [weak = weak_from_this(), held = std::make_shared<Message>(std::move(message))] {
+    if (auto self = weak.lock(); self && !self->stopped_) {
+      asio::co_spawn(self->timer_.get_executor(), self->router_.send(std::move(*held)), asio::detached);
+    }
+  });
 }
 
 void DirectPaths::forget(const Address& encryptor, const std::string& why) {
@@ -83,6 +99,7 @@ void DirectPaths::forget(const Address& encryptor, const std::string& why) {
   if (const auto& path = it->second.prober.path()) {
     spdlog::info("direct paths: direct path to {} via {} closed: {}", it->second.identifier, path->to_string(), why);
   }
+  end_quic(it->second, "its end-to-end channel closed: " + why);
   peers_.erase(it);
   count_paths_up();
 }
@@ -90,8 +107,13 @@ void DirectPaths::forget(const Address& encryptor, const std::string& why) {
 void DirectPaths::set_public_endpoint(const SeenEndpoint& endpoint) {
   if (public_endpoint_ == endpoint) return;
   public_endpoint_ = endpoint;
+  // Peers learn it: the inlet offers again, the outlet answers unasked (a port-restricted NAT needs it probed).
   for (auto& [key, peer] : peers_) {
-    if (peer.initiator) send_offer(peer);
+    if (peer.initiator) {
+      send_offer(peer);
+    } else {
+      send_answer(peer);
+    }
   }
 }
 
@@ -110,8 +132,10 @@ asio::awaitable<void> DirectPaths::handle_message(Message message) {
   }
   if (auto* offer = std::get_if<DirectOffer>(&*decoded)) {
     on_offer(key, message, std::move(*offer));
+  } else if (auto* answer = std::get_if<DirectAnswer>(&*decoded)) {
+    on_answer(key, std::move(*answer));
   } else {
-    on_answer(key, std::get<DirectAnswer>(std::move(*decoded)));
+    on_quic_packet(key, std::get<DirectPacket>(*decoded).packet);
   }
   co_return;
 }
@@ -122,54 +146,73 @@ void DirectPaths::on_offer(const std::string& key, const Message& message, Direc
   if (it != peers_.end() && it->second.initiator) return;  // we offered on this channel: an offer back is no answer
   const auto now = Clock::now();
   if (it == peers_.end()) {
-    if (peers_.size() >= kMaxPeers) {
+    const auto of_identity = static_cast<std::size_t>(
+        std::count_if(peers_.begin(), peers_.end(), [&](const auto& entry) { return entry.second.identifier == from; }));
+    if (peers_.size() >= kMaxPeers || of_identity >= kMaxPeersPerIdentity) {
       ++refused_offers_;
       if (auto gate = util::log_gate("direct-peers", "all")) {
-        spdlog::warn("direct paths: refused a direct path offered by {}: this node already has {} peers (kMaxPeers){}",
-                     util::clip(from), kMaxPeers, gate.suffix());
+        spdlog::warn("direct paths: refused a direct path offered by {}: this node already has {} peers{} "
+                     "(kMaxPeers {}, kMaxPeersPerIdentity {}){}", util::clip(from),
+                     of_identity >= kMaxPeersPerIdentity ? of_identity : peers_.size(),
+                     of_identity >= kMaxPeersPerIdentity ? " of that identity" : "", kMaxPeers, kMaxPeersPerIdentity,
+                     gate.suffix());
       }
       return;
     }
     it = peers_.emplace(key, Peer{.identifier = from, .to_peer = Route{message.return_route.front(),
                                                                       Address::local(std::string(kDirectPathsAddress))},
                                   .secret = offer.secret, .prober = PathProber(offer.secret, false)}).first;
-  } else if (now - it->second.last_offer < kMinOfferGap) {
-    ++refused_offers_;
-    if (auto gate = util::log_gate("direct-offers", from)) {
-      spdlog::warn("direct paths: dropped an offer from {}: more than one in {} s{}", util::clip(from),
-                   kMinOfferGap.count(), gate.suffix());
-    }
-    return;
   } else if (it->second.secret != offer.secret) {
-    // A new secret from the same channel starts over (its prober's state was keyed by the old one).
+    // A new secret from the same channel starts over (the prober and the QUIC connection were keyed by the old
+    // one), at most once per kMinOfferGap.
+    if (now - it->second.last_candidates < kMinOfferGap) {
+      ++refused_offers_;
+      if (auto gate = util::log_gate("direct-offers", from)) {
+        spdlog::warn("direct paths: dropped an offer from {}: a new path secret within {} s of the last{}",
+                     util::clip(from), kMinOfferGap.count(), gate.suffix());
+      }
+      return;
+    }
+    end_quic(it->second, "the peer offered a new path secret");
     it->second.secret = offer.secret;
     it->second.prober = PathProber(offer.secret, false);
     it->second.rounds_counted = 0;
+    it->second.quic.reset();
   }
   Peer& peer = it->second;
   peer.last_offer = now;
-  Message answer{peer.to_peer, Route{Address::local(std::string(kDirectPathsAddress))},
-                 encode(DirectAnswer{candidates()})};
-  asio::co_spawn(timer_.get_executor(), router_.send(std::move(answer)), asio::detached);
-  apply(peer, peer.prober.set_candidates(std::move(offer.candidates), now));
+  send_answer(peer);
+  take_candidates(peer, std::move(offer.candidates), now);
 }
 
 void DirectPaths::on_answer(const std::string& key, DirectAnswer answer) {
   auto it = peers_.find(key);
   if (it == peers_.end() || !it->second.initiator) return;  // an answer to no offer of ours
-  apply(it->second, it->second.prober.set_candidates(std::move(answer.candidates), Clock::now()));
+  take_candidates(it->second, std::move(answer.candidates), Clock::now());
+}
+
+void DirectPaths::take_candidates(Peer& peer, std::vector<SeenEndpoint> candidates, Clock::time_point now) {
+  if (peer.last_candidates != Clock::time_point{} && now - peer.last_candidates < kMinOfferGap) {
+    peer.pending_candidates = std::move(candidates);  // run_timers applies the newest at the gap's end
+    timer_.cancel();
+    return;
+  }
+  peer.last_candidates = now;
+  peer.pending_candidates.reset();
+  apply(peer, peer.prober.set_candidates(std::move(candidates), now));
 }
 
 void DirectPaths::on_datagram(ByteView datagram, const asio::ip::udp::endpoint& from) {
   for (auto& [key, peer] : peers_) {
     if (!peer.prober.opens(datagram)) continue;
-    apply(peer, peer.prober.on_datagram(datagram, seen_of(from), Clock::now()));
+    const SeenEndpoint seen = seen_of(from);
+    const std::uint64_t refused = peer.prober.refused();
+    apply(peer, peer.prober.on_datagram(datagram, seen, Clock::now()));
+    // Taken (not a replay, not misdirected) and from the path: the path answers, QUIC may use it.
+    if (peer.prober.refused() == refused && peer.prober.path() == seen) peer.heard_direct = Clock::now();
     return;
   }
-  if (auto gate = util::log_gate("direct-probe-unknown", "all")) {
-    spdlog::warn("direct paths: dropped a probe from {}: it opens under no peer's key{}", from.address().to_string(),
-                 gate.suffix());
-  }
+  on_quic_datagram(datagram, from);  // a QUIC packet whose first bytes happen to read "PPB1", or nothing
 }
 
 void DirectPaths::apply(Peer& peer, PathProber::Actions actions) {
@@ -180,8 +223,13 @@ void DirectPaths::apply(Peer& peer, PathProber::Actions actions) {
       port_->send(send->datagram, udp_of(send->to));
     } else if (auto* proven = std::get_if<PathProber::Proven>(&action)) {
       ++counters_->direct_proven;
+      peer.heard_direct = Clock::now();
       spdlog::info("direct paths: direct path to {} proven via {} (round trip {:.1f} ms)", peer.identifier,
                    proven->via.to_string(), static_cast<double>(proven->rtt.count()) / 1000.0);
+      if (peer.initiator && (!peer.quic || peer.quic->closed())) {
+        peer.quic_backoff = std::chrono::seconds(0);
+        quic_due_.push_back(peer.to_peer.front().value);
+      }
     } else if (auto* lost = std::get_if<PathProber::Lost>(&action)) {
       ++counters_->direct_lost;
       spdlog::warn("direct paths: direct path to {} via {} lost ({}); back on the relay", peer.identifier,
@@ -195,6 +243,10 @@ void DirectPaths::apply(Peer& peer, PathProber::Actions actions) {
   }
   count_paths_up();
   rearm();
+  // QUIC starts after the prober's actions are done (start_quic sends, which may come back here).
+  for (const std::string& key : std::exchange(quic_due_, {})) {
+    if (auto it = peers_.find(key); it != peers_.end()) start_quic(key, it->second);
+  }
 }
 
 std::string DirectPaths::nat_hint() const {
@@ -219,32 +271,67 @@ void DirectPaths::rearm() {
 asio::awaitable<void> DirectPaths::run_timers() {
   auto self = shared_from_this();
   while (!stopped_) {
-    auto now = Clock::now();
+    const auto now = Clock::now();
     Clock::time_point next = Clock::time_point::max();
-    for (auto& [key, peer] : peers_) {
-      if (peer.prober.next_timer() <= now) apply(peer, peer.prober.on_timer(now));
-      next = std::min(next, peer.prober.next_timer());
-    }
-    // Re-offer now and then: the inlet's candidates may have changed, and its offer restarts a failed peer.
-    for (auto& [key, peer] : peers_) {
-      if (peer.initiator && now - peer.last_offer >= kOfferAgain) send_offer(peer);
-      if (peer.initiator) next = std::min(next, peer.last_offer + kOfferAgain);
+    for (auto& [key, peer] : peers_) next = std::min(next, run_peer_timers(peer, now));
+    for (const std::string& key : std::exchange(quic_due_, {})) {
+      if (auto it = peers_.find(key); it != peers_.end()) start_quic(key, it->second);
     }
     timer_.expires_at(next);
     co_await timer_.async_wait(kUseTuple);
   }
 }
 
+// What is due for one peer now; returns when it next needs the timer.
+DirectPaths::Clock::time_point DirectPaths::run_peer_timers(Peer& peer, Clock::time_point now) {
+  if (peer.prober.next_timer() <= now) apply(peer, peer.prober.on_timer(now));
+  Clock::time_point next = peer.prober.next_timer();
+  if (peer.pending_candidates) {
+    if (now - peer.last_candidates >= kMinOfferGap) {
+      take_candidates(peer, std::move(*peer.pending_candidates), now);
+    } else {
+      next = std::min(next, peer.last_candidates + kMinOfferGap);
+    }
+  }
+  const bool proven = peer.prober.path().has_value();
+  // The QUIC connection ended while the path stands: make it again, backing off.
+  if (peer.initiator && proven && (!peer.quic || peer.quic->closed())) {
+    if (now >= peer.next_quic_try) {
+      quic_due_.push_back(peer.to_peer.front().value);
+    } else {
+      next = std::min(next, peer.next_quic_try);
+    }
+  }
+  // A silent path is probed every kSilentPing, so traffic goes back to it as soon as it answers.
+  if (proven && peer.quic && !peer.quic->closed() && !peer.carried_direct) {
+    if (now - peer.last_ping >= kSilentPing) {
+      peer.last_ping = now;
+      apply(peer, peer.prober.ping(now));
+    }
+    next = std::min(next, peer.last_ping + kSilentPing);
+  }
+  // While a direct link is up the inlet offers again every kKeepRelayChannel: its candidates may have changed, and
+  // the relay channel, which the link falls back on, must not close as idle (nothing else crosses it).
+  if (peer.initiator && peer.link) {
+    if (now - peer.last_offer >= kKeepRelayChannel) send_offer(peer);
+    next = std::min(next, peer.last_offer + kKeepRelayChannel);
+  }
+  return next;
+}
+
 std::vector<DirectPaths::PeerPath> DirectPaths::paths() const {
   std::vector<PeerPath> out;
   for (const auto& [key, peer] : peers_) {
-    out.push_back({.peer = peer.identifier, .direct = peer.prober.path(), .probes_sent = peer.prober.probes_sent()});
+    out.push_back({.peer = peer.identifier, .direct = peer.prober.path(), .probes_sent = peer.prober.probes_sent(),
+                   .carried_direct = peer.carried_direct, .direct_bytes = peer.direct_bytes,
+                   .relay_bytes = peer.relay_bytes});
   }
   return out;
 }
 
 void DirectPaths::stop() {
   stopped_ = true;
+  for (auto& [key, peer] : peers_) end_quic(peer, "the node is stopping");
   peers_.clear();
   count_paths_up();
   timer_.cancel();

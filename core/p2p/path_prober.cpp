@@ -152,6 +152,12 @@ PathProber::Actions PathProber::on_datagram(ByteView data, const SeenEndpoint& f
   return out;
 }
 
+PathProber::Actions PathProber::ping(Time now) {
+  Actions out;
+  if (state_ == State::proven) probe(*path_, now, out);
+  return out;
+}
+
 PathProber::Actions PathProber::on_timer(Time now) {
   Actions out;
   std::erase_if(outstanding_, [&](const auto& entry) { return now - entry.second.second > kProbeTimeout; });

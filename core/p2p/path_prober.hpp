@@ -24,6 +24,7 @@
 //
 // Thread safety: none; one io_context thread.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -84,9 +85,16 @@ class PathProber {
   // datagram on a shared socket is for.
   bool opens(ByteView datagram) const;
   Actions on_timer(Time now);
+  // A proven path's probe now, outside the keepalive schedule (its owner suspects the path: an answer says it
+  // works again at once); nothing when no path is proven. Does not move the keepalives or their loss count.
+  Actions ping(Time now);
   Time next_timer() const { return next_timer_; }
 
   const std::optional<SeenEndpoint>& path() const { return path_; }
+  // Whether `endpoint` is one of the peer's candidates (given or peer-reflexive).
+  bool knows(const SeenEndpoint& endpoint) const {
+    return std::find(candidates_.begin(), candidates_.end(), endpoint) != candidates_.end();
+  }
   std::uint64_t probes_sent() const { return probes_sent_; }
   std::uint64_t rounds() const { return rounds_; }  // rounds of probes started
   std::uint64_t refused() const { return refused_; }

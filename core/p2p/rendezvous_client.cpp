@@ -67,7 +67,8 @@ asio::awaitable<void> RendezvousClient::ask_for_tickets() {
       ticket_received_ = false;
       asked_ = 0;
     }
-    if (hub_->up() && !ticket_received_ && asked_ < kTicketTries) {
+    const bool member = !options_.member || options_.member();  // a node still enrolling waits for its credential
+    if (hub_->up() && member && !ticket_received_ && asked_ < kTicketTries) {
       ++asked_;
       Message request{hub_->route_to(kRendezvousAddress), Route(1, Address::local(std::string(kClientAddress))),
                       Bytes{'t'}};

@@ -40,6 +40,8 @@ class RendezvousClient final : public Worker, public std::enable_shared_from_thi
     std::string hub_host;  // where the hub's UDP port is: the host of OCKAM_HUB
     std::string hub_name;  // for log lines
     std::function<void(const SeenEndpoint&)> on_endpoint;
+    // Whether this node is a member now (the hub gives members only a ticket); unset: always asks.
+    std::function<bool()> member = nullptr;
   };
 
   static std::shared_ptr<RendezvousClient> start(Router& router, std::shared_ptr<HubPath> hub,

@@ -65,6 +65,10 @@ asio::awaitable<void> UdpPort::read() {
     }
     auto handler = n >= 4 ? handlers_.find(std::string_view(reinterpret_cast<const char*>(datagram.data()), 4))
                           : handlers_.end();
+    if (handler == handlers_.end() && other_) {
+      other_(ByteView(datagram.data(), n), from);
+      continue;
+    }
     if (handler == handlers_.end()) {
       ++dropped_in_;
       if (auto gate = util::log_gate("udp-unknown", "all")) {

@@ -33,6 +33,8 @@ class UdpPort : public std::enable_shared_from_this<UdpPort> {
 
   // `tag` is the first four bytes of the datagrams for `handler`. Starts reading at the first registration.
   void on_datagram(std::string_view tag, Handler handler);
+  // Datagrams with no tag's handler (QUIC packets) go here; without one they are dropped and counted.
+  void on_other(Handler handler) { other_ = std::move(handler); }
   // False when the datagram was not sent at once (dropped).
   bool send(ByteView datagram, const asio::ip::udp::endpoint& to);
   std::uint16_t local_port() const;
@@ -47,6 +49,7 @@ class UdpPort : public std::enable_shared_from_this<UdpPort> {
 
   asio::ip::udp::socket socket_;
   std::map<std::string, Handler, std::less<>> handlers_;
+  Handler other_;
   bool reading_ = false;
   std::uint64_t dropped_in_ = 0, dropped_out_ = 0;
 };

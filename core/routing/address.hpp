@@ -47,6 +47,13 @@ Result<Route> parse_route(std::string_view text);
 // A fresh local address "<prefix>-<16 hex chars>", for connections and other short-lived workers.
 Address random_local_address(std::string_view prefix);
 
+// Direct links (p2p/direct_paths.hpp: a link to a peer over a QUIC connection) live at "direct-<16 hex chars>".
+inline constexpr std::string_view kDirectLinkPrefix = "direct";
+inline bool is_direct_link(const Address& address) {
+  return address.is_local() && address.value.size() > kDirectLinkPrefix.size() &&
+         address.value.starts_with(kDirectLinkPrefix) && address.value[kDirectLinkPrefix.size()] == '-';
+}
+
 struct AddressHash {
   std::size_t operator()(const Address& a) const noexcept {
     return std::hash<std::string>{}(a.value) * 31 + a.type;

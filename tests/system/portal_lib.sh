@@ -60,6 +60,9 @@ start_hub() {
     fail "portico token failed for hub $name"
 }
 
+# The relay's tests run with direct paths off (OCKAM_P2P=off; on this machine's own interface address two agents
+# would otherwise find a direct path and carry later streams over it): what they show is the relay path. Direct
+# paths have their own tests (rendezvous_test.sh, direct_path_test.sh), which pass OCKAM_P2P=on.
 # start_outlet LOGNAME HUB_PORT TARGET_PORT RELAY [VAR=VALUE...]: an outlet, waited for until it is registered
 # ("outlet ready"). An empty RELAY leaves OCKAM_RELAY unset. OCKAM_DATA is $work/data-LOGNAME unless given.
 # Sets last_pid.
@@ -67,7 +70,7 @@ start_outlet() {
   local name=$1 hub=$2 target=$3 relay=$4 pattern; shift 4
   [ -n "$relay" ] && set -- OCKAM_RELAY="$relay" "$@"
   env OCKAM_HUB=127.0.0.1:$hub OCKAM_OUT=127.0.0.1:$target OCKAM_LOG=$log_level OCKAM_DATA="$work/data-$name" \
-    ${hub_token:+OCKAM_ENROLL=$hub_token} "$@" "$portico" >"$work/$name.log" 2>&1 &
+    OCKAM_P2P=off ${hub_token:+OCKAM_ENROLL=$hub_token} "$@" "$portico" >"$work/$name.log" 2>&1 &
   last_pid=$!; pids+=("$last_pid")
   pattern="outlet ready: relay \"${relay:-[^\"]+}\" on hub 127\.0\.0\.1:$hub -> 127\.0\.0\.1:$target"
   wait_for_log "$work/$name.log" "$pattern"
@@ -80,7 +83,7 @@ start_outlet() {
 start_inlet() {
   local name=$1 hub=$2 listen=$3 forward=$4; shift 4
   env OCKAM_HUB=127.0.0.1:$hub OCKAM_IN=127.0.0.1:$listen OCKAM_FORWARD=$forward OCKAM_LOG=$log_level \
-    OCKAM_DATA="$work/data-$name" OCKAM_ENROLL="${inlet_token:-$operator_token}" "$@" "$portico" \
+    OCKAM_DATA="$work/data-$name" OCKAM_ENROLL="${inlet_token:-$operator_token}" OCKAM_P2P=off "$@" "$portico" \
     >"$work/$name.log" 2>&1 &
   last_pid=$!; pids+=("$last_pid")
   wait_for_log "$work/$name.log" "inlet listening on 127\.0\.0\.1:$listen"

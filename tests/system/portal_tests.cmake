@@ -14,7 +14,7 @@ set(PORTICO_PORTAL_TESTS
   portal_half_close 120
   portal_config 180
   rendezvous 120
-  direct_path 120
+  direct_path 300
 )
 while(PORTICO_PORTAL_TESTS)
   list(POP_FRONT PORTICO_PORTAL_TESTS portal_test portal_timeout)
@@ -31,3 +31,5 @@ if(CMAKE_CROSSCOMPILING_EMULATOR)
 elseif(PORTICO_SANITIZE)
   set_tests_properties(portal_bulk PROPERTIES ENVIRONMENT BULK_BYTES=268435456)
 endif()
+# Both build the NAT lab's network namespaces (../shared/natlab/natlab.sh), which have fixed names: one at a time.
+set_tests_properties(rendezvous direct_path PROPERTIES RESOURCE_LOCK natlab)

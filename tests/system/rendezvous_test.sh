@@ -15,7 +15,7 @@ python3 -m http.server --bind 127.0.0.1 "$tp" --directory "$work" >"$work/http.l
 wait_port "$tp"
 start_hub hub "$hp"; hub=$last_pid
 wait_for_log "$work/hub.log" "rendezvous for direct paths on udp/127\.0\.0\.1:$hp"
-start_outlet outlet "$hp" "$tp" web; outlet=$last_pid
+start_outlet outlet "$hp" "$tp" web OCKAM_P2P=on; outlet=$last_pid
 wait_for_log "$work/outlet.log" "$endpoint_line 127\.0\.0\.1:[0-9]+ \(as hub 127\.0\.0\.1:$hp sees it; local port [0-9]+\)"
 # The port the hub saw is the port the outlet's socket has (no NAT on loopback).
 line=$(grep -m1 "$endpoint_line" "$work/outlet.log")
@@ -50,7 +50,7 @@ dropped=$(grep -c "rendezvous: dropped a datagram" "$work/hub.log" || true)
 [ "$dropped" -lt 20 ] || fail "$dropped log lines for 2005 bad datagrams from 200 sources: the refusals are not rate-limited"
 
 # Members are still answered; OCKAM_P2P=off asks nothing.
-start_inlet inlet "$hp" "$lp" web; inlet=$last_pid
+start_inlet inlet "$hp" "$lp" web OCKAM_P2P=on; inlet=$last_pid
 wait_for_log "$work/inlet.log" "$endpoint_line 127\.0\.0\.1:[0-9]+"
 lp2=$(free_port)
 start_inlet quiet "$hp" "$lp2" web OCKAM_P2P=off; quiet=$last_pid
@@ -66,7 +66,7 @@ stop_agent "$hub" hub
 hp2=$(free_port)
 start_hub nohub "$hp2" nohub OCKAM_LISTEN_UDP=off; nohub=$last_pid
 ! grep -q "rendezvous for direct paths" "$work/nohub.log" || fail "OCKAM_LISTEN_UDP=off still serves a rendezvous"
-start_outlet lonely "$hp2" "$tp" web2; lonely=$last_pid
+start_outlet lonely "$hp2" "$tp" web2 OCKAM_P2P=on; lonely=$last_pid
 wait_for_log "$work/lonely.log" "direct paths: no rendezvous ticket from hub 127\.0\.0\.1:$hp2 after 3 requests" 20
 stop_agent "$lonely" lonely
 stop_agent "$nohub" nohub

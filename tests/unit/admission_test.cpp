@@ -134,3 +134,27 @@ TEST(NodeAdmission, PeersReachPortalsOnly) {
 
 }  // namespace
 }  // namespace portico::channel
+
+namespace portico::channel {
+namespace {
+
+// Direct paths: members' channels reach "p2p" (either end: the inlet opened its channel, the outlet accepted it),
+// and over a direct link plaintext reaches the listener (to open a channel), but over no other link.
+TEST(NodeAdmission, DirectPathsAndTheListenerOverADirectLink) {
+  const NodeAccess& access = kAccess;
+  EXPECT_EQ(node_admission(access, to("p2p", from_peer("Iinlet", true, true))), "");
+  EXPECT_EQ(node_admission(access, to("p2p", from_peer("Ioutlet", true, false))), "");
+  EXPECT_NE(node_admission(access, to("p2p", from_peer("Ianon", false, true))), "");
+  EXPECT_NE(node_admission(access, to("p2p", from_link())), "");
+  Message over_direct = to("secure", from_link());
+  over_direct.return_route = Route{Address::local("direct-0123456789abcdef")};
+  EXPECT_EQ(node_admission(access, over_direct), "");
+  Message over_tcp = to("secure", from_link());
+  over_tcp.return_route = Route{Address::local("tcp-in-0123456789abcdef")};
+  EXPECT_NE(node_admission(access, over_tcp), "");
+  over_direct.onward = Route{Address::local("outlet")};
+  EXPECT_NE(node_admission(access, over_direct), "") << "only the listener, then its channel";
+}
+
+}  // namespace
+}  // namespace portico::channel

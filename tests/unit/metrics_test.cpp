@@ -20,7 +20,8 @@ TEST(Metrics, RendersEveryCounterAndGaugeWithHelpAndType) {
   Snapshot s{.role = "outlet", .version = "0.1.0",
              .counters = {.portal_bytes_in = 5000205, .portal_bytes_out = 83, .streams_opened = 4,
                           .relay_registrations = 2, .reconnects = 1, .handshake_failures = 3,
-                          .direct_rounds = 7, .direct_proven = 2, .direct_lost = 1, .direct_paths_up = 1},
+                          .direct_rounds = 7, .direct_proven = 2, .direct_lost = 1, .direct_paths_up = 1,
+                          .direct_link_bytes_direct = 900, .direct_link_bytes_relay = 12},
              .open_streams = 2, .relays_registered = 1, .hub_link_up = true};
   const std::string text = render_prometheus(s);
   EXPECT_EQ(sample_value(text, "portico_portal_bytes_total{direction=\"in\"}"), 5000205);
@@ -36,6 +37,8 @@ TEST(Metrics, RendersEveryCounterAndGaugeWithHelpAndType) {
   EXPECT_EQ(sample_value(text, "portico_direct_path_successes_total"), 2);
   EXPECT_EQ(sample_value(text, "portico_direct_path_losses_total"), 1);
   EXPECT_EQ(sample_value(text, "portico_direct_paths"), 1);
+  EXPECT_EQ(sample_value(text, "portico_direct_link_bytes_total{path=\"direct\"}"), 900);
+  EXPECT_EQ(sample_value(text, "portico_direct_link_bytes_total{path=\"relay\"}"), 12);
   EXPECT_EQ(sample_value(text, "portico_info{role=\"outlet\",version=\"0.1.0\"}"), 1);
   EXPECT_NE(text.find("# TYPE portico_portal_bytes_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE portico_portal_open_streams gauge\n"), std::string::npos);
@@ -44,8 +47,8 @@ TEST(Metrics, RendersEveryCounterAndGaugeWithHelpAndType) {
   std::size_t helps = 0, types = 0;
   for (std::size_t at = 0; (at = text.find("# HELP ", at)) != std::string::npos; ++at) ++helps;
   for (std::size_t at = 0; (at = text.find("# TYPE ", at)) != std::string::npos; ++at) ++types;
-  EXPECT_EQ(helps, 14u);  // with portico_build_info and the four direct-path series
-  EXPECT_EQ(types, 14u);
+  EXPECT_EQ(helps, 15u);  // with portico_build_info and the five direct-path series
+  EXPECT_EQ(types, 15u);
   EXPECT_EQ(sample_value(text, "portico_build_info{version=\"0.1.0\"}"), 1);
 }
 
