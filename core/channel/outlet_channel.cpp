@@ -66,11 +66,12 @@ void OutletChannel::open_direct(const Address& link) {
     old->close("a new direct link replaces it");
   }
   direct_link_ = link;
+  direct_failed_at_.reset();
   opening_direct_ = true;
-  asio::co_spawn(hub_->executor(), open_direct_channel(link), asio::detached);
+  asio::co_spawn(hub_->executor(), open_direct_channel(link, ++direct_generation_), asio::detached);
 }
 
-asio::awaitable<void> OutletChannel::open_direct_channel(Address link) {
+asio::awaitable<void> OutletChannel::open_direct_channel(Address link, std::uint64_t generation) {
   auto self = shared_from_this();
   const std::string relay = "relay \"" + options_.relay_name + "\"";
   ChannelOptions options = options_.channel;
@@ -84,18 +85,21 @@ asio::awaitable<void> OutletChannel::open_direct_channel(Address link) {
   auto channel = SecureChannel::initiate(hub_->executor(), router_, Route{link, Address::local(std::string(kListenerAddress))},
                                          std::move(options));
   const bool established = co_await channel->established();
+  if (generation != direct_generation_ || direct_link_ != link) {  // a newer opening, or the link went away
+    if (established) channel->close("the direct link closed, or a newer one replaced it");
+    co_return;
+  }
   opening_direct_ = false;
   if (!established) {
     spdlog::warn("end-to-end channel to {} over the direct link failed: {}; streams stay on the relay", relay,
                  channel->failure());
-    co_return;
-  }
-  if (direct_link_ != link) {  // the link went away meanwhile
-    channel->close("the direct link closed");
+    direct_failed_at_ = std::chrono::steady_clock::now();  // tried again after kDirectRetry, not by every stream
     co_return;
   }
   spdlog::info("end-to-end secure channel to {} over the direct link established: new streams go direct", relay);
-  direct_ = std::move(channel);
+  if (auto old = std::exchange(direct_, std::move(channel)); old && old->state() != SecureChannel::State::closed) {
+    old->close("a newer channel over the direct link replaces it");
+  }
 }
 
 void OutletChannel::direct_lost(const Address& link, const std::string& why) {
@@ -120,9 +124,11 @@ asio::awaitable<portal::OutletRoutes::Answer> OutletChannel::route_to_outlet() {
           Route{direct_->encryptor(), Address::local(portal::outlet_address_for(options_.relay_name))}, {}, owner_};
     }
     // A direct link whose channel closed (idle, say): this stream takes the relay, the next ones a new channel.
-    if (direct_link_ && !direct_ && !opening_direct_) {
+    const bool failed_lately =
+        direct_failed_at_ && std::chrono::steady_clock::now() - *direct_failed_at_ < kDirectRetry;
+    if (direct_link_ && !direct_ && !opening_direct_ && !failed_lately) {
       opening_direct_ = true;
-      asio::co_spawn(hub_->executor(), open_direct_channel(*direct_link_), asio::detached);
+      asio::co_spawn(hub_->executor(), open_direct_channel(*direct_link_, ++direct_generation_), asio::detached);
     }
     co_return outlet_answer();
   }

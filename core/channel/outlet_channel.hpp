@@ -33,6 +33,7 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
  public:
   static constexpr std::string_view kLookupAddress = "relay-lookup";
   static constexpr std::chrono::seconds kLookupTimeout{5};
+  static constexpr std::chrono::seconds kDirectRetry{30};  // after a failed channel over a direct link
 
   struct Options {
     ChannelOptions channel;  // identity, credential, AES bit; the policy is set per opening
@@ -75,7 +76,7 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
 
  private:
   asio::awaitable<portal::OutletRoutes::Answer> open();
-  asio::awaitable<void> open_direct_channel(Address link);
+  asio::awaitable<void> open_direct_channel(Address link, std::uint64_t generation);
   portal::OutletRoutes::Answer outlet_answer() const;
   asio::awaitable<std::optional<std::string>> lookup_owner(std::string& failure);
 
@@ -86,6 +87,8 @@ class OutletChannel final : public Worker, public std::enable_shared_from_this<O
   std::shared_ptr<SecureChannel> direct_;  // over the direct link at direct_link_, once established
   std::optional<Address> direct_link_;
   bool opening_direct_ = false;
+  std::uint64_t direct_generation_ = 0;  // counts openings: only the newest one's outcome counts
+  std::optional<std::chrono::steady_clock::time_point> direct_failed_at_;
   std::string owner_;  // the outlet's identifier, which channel_ is pinned to
   bool opening_ = false;
   asio::steady_timer opened_;   // cancelled when an opening ends, waking streams that wait for it

@@ -23,6 +23,12 @@ PathSecret quic_secret(const PathSecret& path_secret) {
 // made of.
 bool initial_packet(ByteView packet) { return packet.size() >= 1200 && (packet[0] & 0xf0) == 0xc0; }
 
+// A long-header packet's destination connection ID (RFC 9000 17.2): flags:1 version:4 dcid_len:1 dcid.
+Bytes initial_dcid(ByteView packet) {
+  if (packet.size() < 6 || packet.size() < 6u + packet[5]) return {};
+  return Bytes(packet.begin() + 6, packet.begin() + 6 + packet[5]);
+}
+
 }  // namespace
 
 void DirectPaths::start_quic(const std::string& key, Peer& peer) {
@@ -41,8 +47,18 @@ void DirectPaths::start_quic(const std::string& key, Peer& peer) {
     return;
   }
   peer.quic = std::move(*made);
-  peer.quic->on_stream([weak = weak_from_this(), key](std::unique_ptr<ByteStream> stream) {
+  watch(key, *peer.quic);
+}
+
+void DirectPaths::watch(const std::string& key, QuicSession& quic) {
+  quic.on_stream([weak = weak_from_this(), key](std::unique_ptr<ByteStream> stream) {
     if (auto self = weak.lock()) self->start_link(key, std::move(stream));
+  });
+  // A connection that ended is made again (run_timers, with backoff): look now, not at the next keepalive.
+  quic.on_closed([weak = weak_from_this()](std::error_code) {
+    if (auto self = weak.lock()) asio::post(self->timer_.get_executor(), [weak] {
+      if (auto again = weak.lock()) again->wake();
+    });
   });
 }
 
@@ -60,7 +76,7 @@ void DirectPaths::carry(const std::string& key, ByteView packet) {
     } else {
       spdlog::warn("direct paths: the direct path to {} is silent ({} ms and more): its traffic goes over the "
                    "relay until it answers again", peer.identifier, kDirectSilence.count());
-      timer_.cancel();  // run_timers starts probing the silent path every kSilentPing
+      wake();  // run_timers starts probing the silent path every kSilentPing
     }
   }
   if (direct) {
@@ -71,9 +87,8 @@ void DirectPaths::carry(const std::string& key, ByteView packet) {
   }
   peer.relay_bytes += packet.size();
   counters_->direct_link_bytes_relay += packet.size();
-  Message message{peer.to_peer, Route{Address::local(std::string(kDirectPathsAddress))},
-                  encode(DirectPacket{Bytes(packet.begin(), packet.end())})};
-  asio::co_spawn(timer_.get_executor(), router_.send(std::move(message)), asio::detached);
+  send_later(Message{peer.to_peer, Route{Address::local(std::string(kDirectPathsAddress))},
+                     encode(DirectPacket{Bytes(packet.begin(), packet.end())})});
 }
 
 void DirectPaths::on_quic_datagram(ByteView datagram, const asio::ip::udp::endpoint& from) {
@@ -88,9 +103,11 @@ void DirectPaths::on_quic_datagram(ByteView datagram, const asio::ip::udp::endpo
     if (peer.prober.path() == seen) peer.heard_direct = Clock::now();  // authenticated, the direct way
     return;
   }
+  // No connection took it: the client's first packet of a new connection (its old one may still be alive here, if
+  // its close was lost), for a peer it may come from.
   if (initial_packet(datagram)) {
     for (auto& [key, peer] : peers_) {
-      if (peer.initiator || (peer.quic && !peer.quic->closed())) continue;
+      if (peer.initiator) continue;
       if (peer.prober.path() != seen && !peer.prober.knows(seen)) continue;
       if (make_server(key, peer, datagram, true)) return;
     }
@@ -105,15 +122,21 @@ void DirectPaths::on_quic_packet(const std::string& key, ByteView packet) {
   auto it = peers_.find(key);
   if (it == peers_.end()) return;
   Peer& peer = it->second;
-  if (peer.quic && !peer.quic->closed()) {
-    peer.quic->receive(packet);
-    return;
-  }
-  // The other end is the client; a connection of ours that ended gives way to its new one.
+  if (peer.quic && !peer.quic->closed() && peer.quic->receive(packet)) return;
+  // The other end is the client: its new connection replaces ours (ended, or alive here after a lost close).
   if (!peer.initiator && initial_packet(packet)) make_server(key, peer, packet, false);
 }
 
 bool DirectPaths::make_server(const std::string& key, Peer& peer, ByteView packet, bool direct) {
+  // Only an Initial that opens under the path's keys makes a server (QuicSession::server fails otherwise), each
+  // Initial once (a replay of a past one, by someone on the path, makes none), and at most one per kQuicRetryMin
+  // (each new connection is a new direct link, which the listener counts handshakes of).
+  const auto now = Clock::now();
+  Bytes dcid = initial_dcid(packet);
+  if (dcid.empty() || std::find(peer.initial_dcids.begin(), peer.initial_dcids.end(), dcid) != peer.initial_dcids.end() ||
+      now - peer.last_server < kQuicRetryMin) {
+    return false;
+  }
   auto made = QuicSession::server(timer_.get_executor(), quic_secret(peer.secret), packet, peer.identifier,
                                   [weak = weak_from_this(), key](ByteView out) {
                                     if (auto self = weak.lock()) self->carry(key, out);
@@ -125,11 +148,13 @@ bool DirectPaths::make_server(const std::string& key, Peer& peer, ByteView packe
     }
     return false;
   }
+  peer.last_server = now;
+  peer.initial_dcids.push_back(std::move(dcid));
+  if (peer.initial_dcids.size() > 16) peer.initial_dcids.erase(peer.initial_dcids.begin());
   if (peer.link) peer.link->close();  // the old connection's link, if its end has not been noticed yet
+  if (peer.quic) peer.quic->close();
   peer.quic = std::move(*made);
-  peer.quic->on_stream([weak = weak_from_this(), key](std::unique_ptr<ByteStream> stream) {
-    if (auto self = weak.lock()) self->start_link(key, std::move(stream));
-  });
+  watch(key, *peer.quic);
   return true;
 }
 
@@ -168,11 +193,12 @@ void DirectPaths::start_link(const std::string& key, std::unique_ptr<ByteStream>
                        it->second.link.reset();
                      }
                      if (self->on_link_closed_) self->on_link_closed_(encryptor, link->address(), reason);
+                     self->wake();
                    },
                    asio::detached);
   });
   if (initiator && on_link_) on_link_(encryptor, link->address(), identifier);
-  timer_.cancel();  // run_timers now also keeps the relay channel alive
+  wake();  // run_timers now also keeps the relay channel alive
 }
 
 void DirectPaths::end_quic(Peer& peer, const std::string& why) {

@@ -174,10 +174,9 @@ void DirectPaths::on_offer(const std::string& key, const Message& message, Direc
       return;
     }
     end_quic(it->second, "the peer offered a new path secret");
-    it->second.secret = offer.secret;
-    it->second.prober = PathProber(offer.secret, false);
-    it->second.rounds_counted = 0;
-    it->second.quic.reset();
+    Peer fresh{.identifier = from, .to_peer = it->second.to_peer, .secret = offer.secret,
+               .prober = PathProber(offer.secret, false)};
+    it->second = std::move(fresh);  // nothing keyed by the old secret stays
   }
   Peer& peer = it->second;
   peer.last_offer = now;
@@ -194,7 +193,7 @@ void DirectPaths::on_answer(const std::string& key, DirectAnswer answer) {
 void DirectPaths::take_candidates(Peer& peer, std::vector<SeenEndpoint> candidates, Clock::time_point now) {
   if (peer.last_candidates != Clock::time_point{} && now - peer.last_candidates < kMinOfferGap) {
     peer.pending_candidates = std::move(candidates);  // run_timers applies the newest at the gap's end
-    timer_.cancel();
+    wake();
     return;
   }
   peer.last_candidates = now;
@@ -265,7 +264,12 @@ void DirectPaths::rearm() {
   if (stopped_) return;
   Clock::time_point next = Clock::time_point::max();
   for (const auto& [key, peer] : peers_) next = std::min(next, peer.prober.next_timer());
-  if (next < timer_.expiry()) timer_.cancel();  // run_timers waits again, for the earlier time
+  if (next < timer_.expiry()) wake();
+}
+
+void DirectPaths::wake() {
+  wake_pending_ = true;  // seen by run_timers even when no wait is pending yet (called from inside its loop)
+  timer_.cancel();
 }
 
 asio::awaitable<void> DirectPaths::run_timers() {
@@ -277,6 +281,7 @@ asio::awaitable<void> DirectPaths::run_timers() {
     for (const std::string& key : std::exchange(quic_due_, {})) {
       if (auto it = peers_.find(key); it != peers_.end()) start_quic(key, it->second);
     }
+    if (std::exchange(wake_pending_, false)) continue;  // something changed meanwhile: look again
     timer_.expires_at(next);
     co_await timer_.async_wait(kUseTuple);
   }
@@ -289,6 +294,7 @@ DirectPaths::Clock::time_point DirectPaths::run_peer_timers(Peer& peer, Clock::t
   if (peer.pending_candidates) {
     if (now - peer.last_candidates >= kMinOfferGap) {
       take_candidates(peer, std::move(*peer.pending_candidates), now);
+      next = std::min(next, peer.prober.next_timer());  // a round they started
     } else {
       next = std::min(next, peer.last_candidates + kMinOfferGap);
     }

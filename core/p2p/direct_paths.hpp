@@ -116,6 +116,8 @@ class DirectPaths final : public Worker, public std::enable_shared_from_this<Dir
     Clock::time_point last_ping{};
     Clock::time_point next_quic_try{};
     std::chrono::seconds quic_backoff{0};
+    Clock::time_point last_server{};  // the responder made a server of an Initial then (at most one per kQuicRetryMin)
+    std::vector<Bytes> initial_dcids;  // of the Initials servers were made of: a replayed one makes none
     std::uint64_t direct_bytes = 0, relay_bytes = 0;
   };
 
@@ -134,12 +136,14 @@ class DirectPaths final : public Worker, public std::enable_shared_from_this<Dir
   void carry(const std::string& key, ByteView packet);
   void on_quic_packet(const std::string& key, ByteView packet);
   bool make_server(const std::string& key, Peer& peer, ByteView packet, bool direct);
+  void watch(const std::string& key, QuicSession& quic);  // its stream and its end
   void on_quic_datagram(ByteView datagram, const asio::ip::udp::endpoint& from);
   void start_link(const std::string& key, std::unique_ptr<ByteStream> stream);
   void end_quic(Peer& peer, const std::string& why);
   void count_paths_up();
   std::string nat_hint() const;  // why punching may have failed, from what the rendezvous saw
   void rearm();
+  void wake();  // run_timers looks again now
   asio::awaitable<void> run_timers();
 
   Router& router_;
@@ -153,6 +157,7 @@ class DirectPaths final : public Worker, public std::enable_shared_from_this<Dir
   OnLinkClosed on_link_closed_;
   std::uint64_t refused_offers_ = 0;
   bool stopped_ = false;
+  bool wake_pending_ = false;
 };
 
 }  // namespace portico::p2p

@@ -74,11 +74,15 @@ PathProber::Actions PathProber::set_candidates(std::vector<SeenEndpoint> candida
   std::erase_if(candidates, [](const SeenEndpoint& e) { return !usable(e); });
   // Room is kept for peer-reflexive candidates: a quarter of the list.
   if (candidates.size() > kMaxCandidates * 3 / 4) candidates.resize(kMaxCandidates * 3 / 4);
+  const bool added = std::any_of(candidates.begin(), candidates.end(), [&](const SeenEndpoint& e) {
+    return std::find(candidates_.begin(), candidates_.end(), e) == candidates_.end();
+  });
   given_candidates_ = candidates.size();
   candidates_ = std::move(candidates);
   Actions out;
-  // A round under way takes the new list at its next step; only an idle or failed prober starts one.
-  if (state_ == State::idle || state_ == State::failed) start_round(now, out);
+  // An idle or failed prober starts a round; a round under way starts over when the list gained a candidate (the
+  // schedule's later steps may be gone already), else takes the list at its next step. A proven path stays.
+  if (state_ == State::idle || state_ == State::failed || (state_ == State::probing && added)) start_round(now, out);
   return out;
 }
 

@@ -77,8 +77,9 @@ class PathProber {
 
   PathProber(const PathSecret& secret, bool initiator);
 
-  // The peer's candidates (its public endpoint, its local addresses); starts a round of probes at once. More than
-  // kMaxCandidates: the first ones are kept.
+  // The peer's candidates (its public endpoint, its local addresses); starts a round of probes at once (a round
+  // under way starts over if the list gained a candidate; a proven path is kept). More than kMaxCandidates: the
+  // first ones are kept. Its owner bounds how often it is called (DirectPaths: once per kMinOfferGap).
   Actions set_candidates(std::vector<SeenEndpoint> candidates, Time now);
   Actions on_datagram(ByteView datagram, const SeenEndpoint& from, Time now);
   // Whether `datagram` is a probe or answer under this path's key (from either side): which peer's prober a

@@ -153,7 +153,10 @@ std::error_code QuicConnection::receive(ByteView packet, Time now) {
   if (closed_) return close_reason_;
   if (unused_packet_type(packet)) return quic_error(NGTCP2_ERR_DISCARD_PKT);  // dropped, not fatal
   ngtcp2_pkt_info info{};
+  const std::uint64_t opened = quic_packets_opened();
   const int rv = ngtcp2_conn_read_pkt(conn_, &path_, &info, packet.data(), packet.size(), ts(now));
+  // ngtcp2 discards a packet that does not open under the keys (another connection's, forged) and returns 0.
+  if (rv == 0 && quic_packets_opened() == opened) return quic_error(NGTCP2_ERR_DECRYPT);
   if (rv == 0) return {};
   if (rv == NGTCP2_ERR_DECRYPT || rv == NGTCP2_ERR_DISCARD_PKT) return quic_error(rv);  // dropped, not fatal
   return fail(rv);  // everything else ends the connection (ngtcp2's rule)

@@ -69,8 +69,9 @@ class QuicConnection {
   QuicConnection(const QuicConnection&) = delete;
   QuicConnection& operator=(const QuicConnection&) = delete;
 
-  // A packet from the peer. A packet that does not open under the keys is dropped (decrypt errors are not
-  // fatal); any other error means the connection is over (closed() is then true).
+  // A packet from the peer. A packet that does not open under the keys is dropped and reported as a decrypt
+  // error (not fatal: ngtcp2 itself would say nothing); any other error means the connection is over (closed()
+  // is then true).
   std::error_code receive(ByteView packet, Time now);
   // Appends the packets to send now (at most `max_packets`); returns how many it appended.
   std::size_t write(std::vector<Bytes>& packets, Time now, std::size_t max_packets = 64);

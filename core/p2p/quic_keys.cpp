@@ -100,6 +100,12 @@ int quic_encrypt(std::uint8_t* dest, const ngtcp2_crypto_aead*, const ngtcp2_cry
   return 0;
 }
 
+namespace {
+thread_local std::uint64_t packets_opened = 0;
+}  // namespace
+
+std::uint64_t quic_packets_opened() { return packets_opened; }
+
 int quic_decrypt(std::uint8_t* dest, const ngtcp2_crypto_aead*, const ngtcp2_crypto_aead_ctx* ctx,
                  const std::uint8_t* ciphertext, std::size_t ciphertext_len, const std::uint8_t* nonce,
                  std::size_t nonce_len, const std::uint8_t* aad, std::size_t aad_len) {
@@ -112,6 +118,7 @@ int quic_decrypt(std::uint8_t* dest, const ngtcp2_crypto_aead*, const ngtcp2_cry
                                                          aad_len, nonce, key_of(ctx).data()) != 0) {
     return NGTCP2_ERR_DECRYPT;
   }
+  ++packets_opened;
   return 0;
 }
 

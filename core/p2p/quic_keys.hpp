@@ -58,6 +58,10 @@ ngtcp2_crypto_ctx quic_crypto_ctx();
 ngtcp2_crypto_aead_ctx make_aead_ctx(const std::array<std::uint8_t, kQuicKeyBytes>& key);
 ngtcp2_crypto_cipher_ctx make_cipher_ctx(const std::array<std::uint8_t, kQuicKeyBytes>& key);
 
+// Packets quic_decrypt has opened on this thread, ever: ngtcp2 reports a packet that does not open as read (it
+// discards it and returns 0), so QuicConnection::receive compares this before and after to know.
+std::uint64_t quic_packets_opened();
+
 // The ngtcp2 callbacks.
 int quic_encrypt(std::uint8_t* dest, const ngtcp2_crypto_aead* aead, const ngtcp2_crypto_aead_ctx* ctx,
                  const std::uint8_t* plaintext, std::size_t plaintext_len, const std::uint8_t* nonce,

@@ -132,7 +132,15 @@ grep -qE "$why.*this node's NAT maps its UDP port [0-9]+ to [0-9]+ \(it does not
   "$work/symmetric-inlet.log" || fail "symmetric: the inlet does not say its NAT changes ports"
 ! grep -q "proven via" "$work/symmetric-inlet.log" "$work/symmetric-outlet.log" || fail "symmetric: a path was proven"
 [ "$(metric b 9465 portico_direct_paths)" = 0 ] || fail "symmetric: the inlet's metrics show a direct path"
+# The transfer completes over the relay, intact.
+sym_bytes=$((bytes / 4))
+head -c "$sym_bytes" "$work/big.bin" >"$work/part.bin"
+want_part=$(sha256sum <"$work/part.bin" | cut -d' ' -f1)
+before=$(hub_bytes)
+got=$(ip netns exec b curl -sf --max-time 120 http://127.0.0.1:8081/part.bin | sha256sum | cut -d' ' -f1)
+[ "$got" = "$want_part" ] || fail "symmetric: the download over the relay arrived changed"
+[ $(( $(hub_bytes) - before )) -ge "$sym_bytes" ] || fail "symmetric: the hub did not carry the download"
 [ "$(metric b 9465 portico_direct_path_attempts_total)" -ge 1 ] || fail "symmetric: the inlet counts no attempt"
 stop_lab symmetric
 [ -n "${DIRECT_KEEP:-}" ] && cp "$work"/*.log "$DIRECT_KEEP"/
-echo "direct paths: cone NATs punched ($cone_line); $direct_line; the direct path dropped mid-download: intact, no reset, direct again $back_after s after it came back (the hub then routed $routed_after bytes of the next download); symmetric NATs failed with a reason, the relay carried the streams"
+echo "direct paths: cone NATs punched ($cone_line); $direct_line; the direct path dropped mid-download: intact, no reset, direct again $back_after s after it came back (the hub then routed $routed_after bytes of the next download); symmetric NATs failed with a reason, the relay carried $sym_bytes bytes intact"

@@ -177,5 +177,29 @@ TEST(QuicSession, ClosingFailsThePeersWaitsAtOnce) {
   EXPECT_LT(std::chrono::steady_clock::now() - closed_at, 1s);  // one packet, not an idle timeout
 }
 
+// Two connections under one path secret (two channels between the same two nodes): each takes only its own packets,
+// which is how DirectPaths tells whose a datagram is; and an Initial under another secret makes no server.
+TEST(QuicSession, EachConnectionTakesOnlyItsOwnPackets) {
+  asio::io_context io;
+  std::vector<Bytes> from_a, from_b, from_server;
+  auto keep = [](std::vector<Bytes>& into) { return [&into](ByteView p) { into.emplace_back(p.begin(), p.end()); }; };
+  auto a = *QuicSession::client(io.get_executor(), secret_of(3), "a", keep(from_a));
+  auto b = *QuicSession::client(io.get_executor(), secret_of(3), "b", keep(from_b));
+  ASSERT_FALSE(from_a.empty());
+  ASSERT_FALSE(from_b.empty());
+  auto server = QuicSession::server(io.get_executor(), secret_of(3), from_b.front(), "b", keep(from_server));
+  ASSERT_TRUE(server);
+  ASSERT_FALSE(from_server.empty());
+  EXPECT_FALSE((*server)->receive(from_a.front())) << "another connection's Initial";
+  EXPECT_TRUE(b->receive(from_server.front())) << "its own server's answer";
+  EXPECT_FALSE(a->receive(from_server.front())) << "the other connection's server";
+  Bytes forged = from_server.front();
+  forged[forged.size() / 2] ^= 0x40;
+  EXPECT_FALSE(b->receive(forged));
+  EXPECT_FALSE(QuicSession::server(io.get_executor(), secret_of(4), from_a.front(), "a", keep(from_server)));
+  a->close(), b->close(), (*server)->close();
+  io.poll();
+}
+
 }  // namespace
 }  // namespace portico::p2p
