@@ -70,7 +70,11 @@ void DirectPaths::carry(const std::string& key, ByteView packet) {
   const bool direct = peer.prober.path() && now - peer.heard_direct < kDirectSilence;
   if (direct != peer.carried_direct) {
     peer.carried_direct = direct;
-    if (direct) {
+    const bool first = !peer.carried_once;  // right after "proven via": the same news
+    peer.carried_once = true;
+    if (direct && first) {
+      // nothing to add to the line that proved the path
+    } else if (direct) {
       spdlog::info("direct paths: traffic to {} goes over the direct path via {}", peer.identifier,
                    peer.prober.path()->to_string());
     } else {
@@ -176,7 +180,7 @@ void DirectPaths::start_link(const std::string& key, std::unique_ptr<ByteStream>
   const Address encryptor = peer.to_peer.front();
   const std::string identifier = peer.identifier;
   const bool initiator = peer.initiator;
-  spdlog::info("direct paths: direct link to {} up at {}", identifier, link->address().to_string());
+  spdlog::debug("direct paths: direct link to {} up at {}", identifier, link->address().to_string());
   auto held = std::make_shared<std::unique_ptr<ByteStream>>(std::move(stream));
   asio::post(timer_.get_executor(), [self = shared_from_this(), link, quic = peer.quic, encryptor, identifier, held] {
     asio::co_spawn(self->timer_.get_executor(),

@@ -111,6 +111,7 @@ class DirectPaths final : public Worker, public std::enable_shared_from_this<Dir
     std::shared_ptr<TcpLink> link;     // the direct link, over quic's stream
     Clock::time_point heard_direct{};  // the last authenticated datagram from the proven path
     bool carried_direct = false;
+    bool carried_once = false;  // whether its first QUIC packet went out yet
     Clock::time_point last_candidates{};  // when candidates from the peer were last applied
     std::optional<std::vector<SeenEndpoint>> pending_candidates;  // newer ones, until kMinOfferGap has passed
     Clock::time_point last_ping{};

@@ -230,11 +230,13 @@ wait_healthy hub 20
 # Enrollment tokens, made inside the hub's container with its data dir (the image's PATH finds portico).
 device_token=$(docker exec "$tag-hub" portico token --uses 10 role=device) || fail "portico token in the hub failed"
 operator_token=$(docker exec "$tag-hub" portico token role=operator) || fail "portico token in the hub failed"
+# OCKAM_P2P=off: what this shows is the relay path through the images (on one host the two agents would find a
+# direct path over its own address); direct paths have their own tests (tests/system/direct_path_test.sh).
 outlet_env=(OCKAM_HUB=127.0.0.1:$hub_port OCKAM_OUT=127.0.0.1:$web_port OCKAM_RELAY=web-$$ OCKAM_METRICS=127.0.0.1:$out_m
-            OCKAM_ENROLL="$device_token")
+            OCKAM_ENROLL="$device_token" OCKAM_P2P=off)
 run outlet "$tag:amd64" --volume="$data:/data" "${outlet_env[@]}"
 run inlet "$tag:amd64" OCKAM_HUB=127.0.0.1:$hub_port OCKAM_IN=127.0.0.1:$in_port OCKAM_FORWARD=web-$$ \
-  OCKAM_METRICS=127.0.0.1:$in_m OCKAM_ENROLL="$operator_token"
+  OCKAM_METRICS=127.0.0.1:$in_m OCKAM_ENROLL="$operator_token" OCKAM_P2P=off
 wait_healthy outlet 20
 wait_healthy inlet 20
 wait_ready outlet 20
