@@ -58,7 +58,7 @@ asio::awaitable<void> RendezvousClient::ask_for_tickets() {
     if (hub_->up() && !ticket_received_ && asked_ == kTicketTries) {
       ++asked_;
       spdlog::info("direct paths: no rendezvous ticket from {} after {} requests (it offers none: OCKAM_LISTEN_UDP=off "
-                   "there; or this node is not a member yet); streams stay on the relay; asking again in {} s",
+                   "there); streams stay on the relay; asking again in {} s",
                    options_.hub_name, kTicketTries, kAskAgain.count());
     }
     // Now and then the whole exchange again: a NAT's mapping may have changed, or the hub may offer one now.
