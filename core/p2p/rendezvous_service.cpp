@@ -4,12 +4,12 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "p2p/endpoints.hpp"
+#include "transport/connect.hpp"
 #include "util/log_limit.hpp"
 
 namespace portico::p2p {
@@ -55,15 +55,8 @@ asio::awaitable<void> RendezvousService::serve() {
   auto self = shared_from_this();
   std::array<std::uint8_t, 512> datagram{};
   asio::ip::udp::endpoint from;
-  while (socket_.is_open()) {
-    auto [ec, n] = co_await socket_.async_receive_from(asio::buffer(datagram), from, kUseTuple);
-    if (ec == asio::error::operation_aborted || !socket_.is_open()) break;
-    if (ec) {
-      // Not expected on Linux for an unconnected socket; whatever it is, do not spin the hub's thread on it.
-      asio::steady_timer pause(socket_.get_executor(), std::chrono::milliseconds(10));
-      co_await pause.async_wait(kUseTuple);
-      continue;
-    }
+  while (auto received = co_await receive_datagram(socket_, datagram, from)) {
+    const std::size_t n = *received;
     auto answer = issuer_.answer(ByteView(datagram.data(), n), seen_of(from), monotonic_seconds());
     if (!answer) {
       ++refused_;

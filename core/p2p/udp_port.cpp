@@ -2,20 +2,12 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/experimental/as_tuple.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "transport/connect.hpp"
 #include "util/log_limit.hpp"
 
 namespace portico::p2p {
-namespace {
-
-constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
-
-}  // namespace
-
 std::shared_ptr<UdpPort> UdpPort::open(asio::any_io_executor executor, std::error_code& error) {
   asio::ip::udp::socket socket(executor);
   socket.open(asio::ip::udp::v4(), error);
@@ -54,15 +46,8 @@ asio::awaitable<void> UdpPort::read() {
   auto self = shared_from_this();
   std::array<std::uint8_t, kMaxDatagram> datagram{};
   asio::ip::udp::endpoint from;
-  while (socket_.is_open()) {
-    auto [ec, n] = co_await socket_.async_receive_from(asio::buffer(datagram), from, kUseTuple);
-    if (ec == asio::error::operation_aborted || !socket_.is_open()) break;
-    if (ec) {
-      // An ICMP error reported on the socket (a port unreachable from a probe), say: never spin on it.
-      asio::steady_timer pause(socket_.get_executor(), std::chrono::milliseconds(10));
-      co_await pause.async_wait(kUseTuple);
-      continue;
-    }
+  while (auto received = co_await receive_datagram(socket_, datagram, from)) {
+    const std::size_t n = *received;
     auto handler = n >= 4 ? handlers_.find(std::string_view(reinterpret_cast<const char*>(datagram.data()), 4))
                           : handlers_.end();
     if (handler == handlers_.end() && other_) {

@@ -67,4 +67,18 @@ Result<asio::ip::udp::socket> bind_udp(asio::io_context& io, const HostPort& at)
   return socket;
 }
 
+asio::awaitable<std::optional<std::size_t>> receive_datagram(asio::ip::udp::socket& socket,
+                                                            std::span<std::uint8_t> into,
+                                                            asio::ip::udp::endpoint& from) {
+  while (socket.is_open()) {
+    auto [ec, n] = co_await socket.async_receive_from(asio::buffer(into.data(), into.size()), from,
+                                                      asio::experimental::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted || !socket.is_open()) break;
+    if (!ec) co_return n;
+    asio::steady_timer pause(socket.get_executor(), std::chrono::milliseconds(10));
+    co_await pause.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  }
+  co_return std::nullopt;
+}
+
 }  // namespace portico
